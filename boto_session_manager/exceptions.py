@@ -1,0 +1,143 @@
+"""Errors raised by boto_session_manager: one base class, one subclass per failure users act on.
+
+Each error carries a message template filled from keyword arguments (the way botocore's
+errors do), so the message always names the problem *and* the fix. No message ever
+contains a secret: callers pass only non-secret facts as keyword arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BotoSesManagerError",
+    "DotenvFileNotFoundError",
+    "DotenvVariableError",
+    "ExpiredWebIdentityTokenError",
+    "GitHubOidcNotAvailableError",
+    "InvalidCredentialSourceError",
+    "InvalidDurationError",
+    "InvalidRoleArnError",
+    "InvalidRoleSessionNameError",
+    "NoCredentialsError",
+    "RoleTrustError",
+    "TokenEndpointError",
+    "WebIdentityTokenFileError",
+]
+
+
+class BotoSesManagerError(Exception):
+    """Base class of every error this library raises."""
+
+    fmt = "An unspecified error occurred."
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        super().__init__(self.fmt.format(**kwargs))
+
+
+class NoCredentialsError(BotoSesManagerError):
+    """No AWS credentials could be found for the session."""
+
+    fmt = (
+        "No AWS credentials found (looked in: {looked_in}). "
+        "Set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, pass a profile_name, "
+        "or run `nox -s deploy` to write a local .env."
+    )
+
+
+class InvalidRoleArnError(BotoSesManagerError, ValueError):
+    """A role ARN that STS would reject."""
+
+    fmt = (
+        "Invalid IAM role ARN {role_arn!r}: expected "
+        "'arn:<partition>:iam::<12-digit account id>:role/<path/>name'."
+    )
+
+
+class InvalidDurationError(BotoSesManagerError, ValueError):
+    """A session duration outside what STS accepts."""
+
+    fmt = (
+        "Invalid duration_seconds={duration_seconds!r}: STS accepts {minimum} to {maximum} seconds "
+        "(and at most the role's MaxSessionDuration; 3600 when chaining from role credentials)."
+    )
+
+
+class InvalidRoleSessionNameError(BotoSesManagerError, ValueError):
+    """A role session name outside STS's rules."""
+
+    fmt = (
+        "Invalid role_session_name {role_session_name!r}: STS accepts 2 to 64 characters "
+        "of letters, digits and '+=,.@_-'."
+    )
+
+
+class InvalidCredentialSourceError(BotoSesManagerError, ValueError):
+    """An unknown explicit credential source."""
+
+    fmt = "Unknown credential source {source!r} (from {origin}): use one of {choices}."
+
+
+class GitHubOidcNotAvailableError(BotoSesManagerError):
+    """Inside GitHub Actions, but the job cannot request an OIDC ID token."""
+
+    fmt = (
+        "GitHub Actions OIDC is not available: {missing} not set. "
+        "Add `permissions: id-token: write` to the job (or workflow) in your workflow file. "
+        "Pull requests from forks never get an ID token; skip AWS steps for them."
+    )
+
+
+class TokenEndpointError(BotoSesManagerError):
+    """The GitHub Actions token endpoint did not give a usable ID token."""
+
+    fmt = (
+        "Could not get an ID token from the GitHub Actions token endpoint at {host} "
+        "after {attempts} attempt(s): {reason}."
+    )
+
+
+class WebIdentityTokenFileError(BotoSesManagerError):
+    """The web identity token file cannot be read."""
+
+    fmt = "Cannot read the web identity token file {path} ({reason}); check AWS_WEB_IDENTITY_TOKEN_FILE."
+
+
+class RoleTrustError(BotoSesManagerError):
+    """STS refused AssumeRoleWithWebIdentity: the role's trust policy rejects the token."""
+
+    fmt = (
+        "STS denied AssumeRoleWithWebIdentity for role {role_arn}: the role's trust policy "
+        "does not accept a token with {claims}. Check the role's "
+        "token.actions.githubusercontent.com:aud and :sub conditions (repository, branch, "
+        "environment) and that the OIDC provider exists in the account."
+    )
+
+
+class ExpiredWebIdentityTokenError(BotoSesManagerError):
+    """STS says the web identity token has expired."""
+
+    fmt = (
+        "STS rejected the web identity token for role {role_arn} as expired. GitHub ID tokens "
+        "live about 5 minutes: request a fresh one for each exchange (from_github_oidc does) "
+        "and check the clock of this machine."
+    )
+
+
+class DotenvFileNotFoundError(BotoSesManagerError, FileNotFoundError):
+    """The .env file does not exist."""
+
+    fmt = (
+        "The .env file {path} does not exist. Run `nox -s deploy` to create the test user's "
+        "access key and write it, or pass the path of your .env file."
+    )
+
+
+class DotenvVariableError(BotoSesManagerError):
+    """A variable is missing or empty in the .env file."""
+
+    fmt = (
+        "{variable} is {problem} in {path}. Add `{variable}=...` to that file "
+        "(`nox -s deploy` writes it)."
+    )
