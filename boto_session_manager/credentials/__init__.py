@@ -1,0 +1,1 @@
+"""Credential paths: assume-role refresh, GitHub Actions OIDC, a local ``.env``, and selection."""
