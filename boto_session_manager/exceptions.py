@@ -19,6 +19,8 @@ __all__ = [
     "InvalidDurationError",
     "InvalidRoleArnError",
     "InvalidRoleSessionNameError",
+    "LocalAwsEmulatorError",
+    "MissingRoleArnError",
     "NoCredentialsError",
     "RoleTrustError",
     "TokenEndpointError",
@@ -77,6 +79,16 @@ class InvalidCredentialSourceError(BotoSesManagerError, ValueError):
     """An unknown explicit credential source."""
 
     fmt = "Unknown credential source {source!r} (from {origin}): use one of {choices}."
+
+
+class MissingRoleArnError(BotoSesManagerError, ValueError):
+    """The OIDC path was chosen but no role ARN was given."""
+
+    fmt = (
+        "No role ARN for GitHub Actions OIDC: pass role_arn=... or set {variable} "
+        "(in the workflow: `env: {variable}: ${{{{ vars.{variable} }}}}`, the repository "
+        "variable `nox -s deploy` stores)."
+    )
 
 
 class GitHubOidcNotAvailableError(BotoSesManagerError):
@@ -141,3 +153,9 @@ class DotenvVariableError(BotoSesManagerError):
         "{variable} is {problem} in {path}. Add `{variable}=...` to that file "
         "(`nox -s deploy` writes it)."
     )
+
+
+class LocalAwsEmulatorError(BotoSesManagerError):
+    """The local AWS emulator (ministack) could not be started, reached or stopped."""
+
+    fmt = "Local AWS emulator: {problem}. {fix}"

@@ -700,7 +700,7 @@ class BotoSesManager(ClientMixin):
     def __repr__(self) -> str:
         from .identity import mask_access_key_id
 
-        expiry = self._expiration_time
+        expiry = self._refresh_expiry() if self._refresh_expiry else self._expiration_time
         parts = [
             f"region_name={self.region_name!r}",
             f"profile_name={self.profile_name!r}",

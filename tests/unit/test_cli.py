@@ -1,0 +1,72 @@
+"""Tests of the ``bsm`` console script, run as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET = "cli-secret-EXAMPLE-value"
+
+
+def run_bsm(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m boto_session_manager.cli`` with a controlled environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GITHUB_", "ACTIONS_"))}
+    base.pop("BSM_CREDENTIAL_SOURCE", None)
+    base["AWS_CONFIG_FILE"] = str(cwd / "no-config")
+    base["AWS_SHARED_CREDENTIALS_FILE"] = str(cwd / "no-credentials")
+    base["AWS_EC2_METADATA_DISABLED"] = "true"
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "boto_session_manager.cli", *args],
+        env=base, cwd=cwd, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_exec_passes_dotenv_credentials_to_the_command(tmp_path: Path) -> None:
+    """`bsm exec -- CMD` runs CMD with the .env key in its environment and its exit code."""
+    (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+    code = "import os, sys; print(os.environ['AWS_ACCESS_KEY_ID']); sys.exit(3)"
+    result = run_bsm("--region", "us-east-1", "exec", "--", sys.executable, "-c", code, env={}, cwd=tmp_path)
+    assert result.returncode == 3
+    assert result.stdout.strip() == KEY_ID
+    assert "credential source: dotenv" in result.stderr
+    assert SECRET not in result.stderr
+
+
+def test_github_env_masks_then_appends(tmp_path: Path) -> None:
+    """`bsm github-env` prints ::add-mask:: for each secret and appends them to GITHUB_ENV."""
+    (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+    github_env = tmp_path / "github_env"
+    github_env.write_text("EXISTING=1\n")
+    result = run_bsm(
+        "--source", "dotenv", "--region", "us-east-1", "github-env",
+        env={"GITHUB_ENV": str(github_env)}, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"::add-mask::{KEY_ID}", f"::add-mask::{SECRET}"]
+    lines = github_env.read_text().splitlines()
+    assert lines[0] == "EXISTING=1"
+    assert f"AWS_ACCESS_KEY_ID={KEY_ID}" in lines and f"AWS_SECRET_ACCESS_KEY={SECRET}" in lines
+    assert "AWS_REGION=us-east-1" in lines
+    assert SECRET not in result.stderr
+
+
+def test_github_env_outside_actions_is_a_one_line_error(tmp_path: Path) -> None:
+    """Without GITHUB_ENV the command fails with one line saying where it runs."""
+    (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+    result = run_bsm("-q", "github-env", env={}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "bsm: error: GITHUB_ENV is not set: `bsm github-env` runs inside a GitHub Actions step"
+    ]
+
+
+def test_missing_permission_is_a_one_line_error(tmp_path: Path) -> None:
+    """Inside GitHub Actions without id-token: write, whoami fails with the fix in one line."""
+    result = run_bsm("-q", "whoami", env={"GITHUB_ACTIONS": "true"}, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "permissions: id-token: write" in lines[0]
