@@ -76,7 +76,7 @@ class TestImport:
     def test_import_does_not_import_boto3(self) -> None:
         """Importing the package leaves boto3 and botocore unimported until first use."""
         code = (
-            "import sys, boto_session_manager as b; "
+            "import sys, boto_session_manager as b; from boto_session_manager import BotoSesManager; "
             "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules)); "
             "print(b.__version__)"
         )
