@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
     from botocore.credentials import Credentials, ReadOnlyCredentials
 
+    from .credentials.refreshable import LazyRefreshableProvider
     from .credentials.web_identity import TokenLoader, WebIdentityExchange
     from .identity import CallerIdentity
 
@@ -94,8 +95,6 @@ class BotoSesManager(ClientMixin):
         self.botocore_session = botocore_session
         self.default_client_kwargs: dict[str, Any] = dict(default_client_kwargs or {})
         self._expiration_time = expiration_time
-        #: Latest expiry seen by the refresh function of an auto-refreshing manager.
-        self._refresh_expiry: Callable[[], datetime | None] | None = None
         self._lock = threading.RLock()
         self._boto_ses: boto3.session.Session | None = None
         self._botocore_ses: botocore.session.Session
@@ -106,6 +105,8 @@ class BotoSesManager(ClientMixin):
         self._account_alias: Any = _UNSET
         #: The token exchange of a web-identity manager (counts STS calls), else ``None``.
         self.web_identity_exchange: WebIdentityExchange | None = None
+        #: The refreshing credential provider (counts fetches) of a refreshing manager.
+        self.credential_provider: LazyRefreshableProvider | None = None
 
     # ------------------------------------------------------------------ session
     def create_boto_ses(self) -> boto3.session.Session:
@@ -313,9 +314,9 @@ class BotoSesManager(ClientMixin):
         For an auto-refreshing manager this is the expiry of the credentials in use now
         (they are fetched or refreshed first when needed).
         """
-        if self._refresh_expiry is not None:
+        if self.credential_provider is not None:
             self.get_frozen_credentials()
-            return self._refresh_expiry()
+            return self.credential_provider.latest_expiry
         return self._expiration_time
 
     def is_expired(self, delta: int | float = 0) -> bool:
@@ -375,7 +376,7 @@ class BotoSesManager(ClientMixin):
         if auto_refresh:
             from .credentials.assume_role import refreshable_assume_role_session
 
-            botocore_session, latest_expiry = refreshable_assume_role_session(
+            botocore_session, provider = refreshable_assume_role_session(
                 source_credentials=self.get_credentials(),
                 client_creator=self._sts_client_creator(),
                 role_arn=role_arn,
@@ -388,7 +389,7 @@ class BotoSesManager(ClientMixin):
                 region_name=region_name,
                 default_client_kwargs=self.default_client_kwargs,
             )
-            manager._refresh_expiry = latest_expiry
+            manager.credential_provider = provider
             return manager
 
         if mfa_serial_number is not None and mfa_token is not None:
@@ -433,11 +434,7 @@ class BotoSesManager(ClientMixin):
         ``token_loader`` returns a fresh JWT each time it is called; every refresh asks it
         again. Nothing is fetched until the credentials are first needed.
         """
-        from .credentials.refreshable import (
-            RefreshTracker,
-            deferred_credentials,
-            session_with_credentials,
-        )
+        from .credentials.refreshable import LazyRefreshableProvider, refreshing_session
         from .credentials.web_identity import WebIdentityExchange, default_role_session_name
 
         validate_role_arn(role_arn)
@@ -466,20 +463,18 @@ class BotoSesManager(ClientMixin):
             role_session_name=role_session_name,
             duration_seconds=duration_seconds,
         )
-        tracker = RefreshTracker(exchange)
-        credentials = deferred_credentials(
-            tracker,
+        provider = LazyRefreshableProvider(
+            exchange,
             method="assume-role-with-web-identity",
+            duration_seconds=duration_seconds,
             time_fetcher=time_fetcher,
-            advisory_timeout=min(15 * 60, duration_seconds // 3),
-            mandatory_timeout=min(10 * 60, duration_seconds // 6),
         )
         manager = cls(
-            botocore_session=session_with_credentials(credentials, region_name=region_name),
+            botocore_session=refreshing_session(provider, region_name=region_name),
             region_name=region_name,
             default_client_kwargs=client_kwargs,
         )
-        manager._refresh_expiry = tracker.expiry
+        manager.credential_provider = provider
         manager.web_identity_exchange = exchange
         return manager
 
@@ -605,6 +600,8 @@ class BotoSesManager(ClientMixin):
         for name in _CREDENTIAL_ENV_VARS:
             environ.pop(name, None)
         creds = self.get_frozen_credentials()
+        if not creds.access_key or not creds.secret_key:
+            raise NoCredentialsError(looked_in="the session's credentials (they are incomplete)")
         environ["AWS_ACCESS_KEY_ID"] = creds.access_key
         environ["AWS_SECRET_ACCESS_KEY"] = creds.secret_key
         if creds.token:
@@ -700,13 +697,14 @@ class BotoSesManager(ClientMixin):
     def __repr__(self) -> str:
         from .identity import mask_access_key_id
 
-        expiry = self._refresh_expiry() if self._refresh_expiry else self._expiration_time
+        provider = self.credential_provider
+        expiry = provider.latest_expiry if provider is not None else self._expiration_time
         parts = [
             f"region_name={self.region_name!r}",
             f"profile_name={self.profile_name!r}",
             f"expiration_time={expiry.isoformat() if expiry else None!r}",
             f"aws_access_key_id={mask_access_key_id(self.aws_access_key_id)!r}",
         ]
-        if self._refresh_expiry is not None:
+        if provider is not None:
             parts.append("auto_refresh=True")
         return f"{type(self).__name__}({', '.join(parts)})"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .refreshable import RefreshTracker, deferred_credentials, session_with_credentials
+from .refreshable import LazyRefreshableProvider, refreshing_session
 
 if TYPE_CHECKING:
     import botocore.session
@@ -23,10 +22,10 @@ def refreshable_assume_role_session(
     extra_args: dict[str, Any],
     mfa_token: str | Callable[[], str] | None = None,
     region_name: str | None = None,
-) -> tuple[botocore.session.Session, Callable[[], datetime | None]]:
+) -> tuple[botocore.session.Session, LazyRefreshableProvider]:
     """A botocore session whose credentials assume ``role_arn`` again before they expire.
 
-    Returns the session and a callable giving the expiry of the credentials in use.
+    Returns the session and its credential provider (which knows the latest expiry).
     ``mfa_token`` may be a callable: it is asked for a fresh code at each refresh.
     """
     from botocore.credentials import AssumeRoleCredentialFetcher
@@ -43,12 +42,9 @@ def refreshable_assume_role_session(
         extra_args=extra_args,
         mfa_prompter=mfa_prompter,
     )
-    tracker = RefreshTracker(fetcher.fetch_credentials)
-    duration = int(extra_args.get("DurationSeconds", 3600))
-    credentials = deferred_credentials(
-        tracker,
+    provider = LazyRefreshableProvider(
+        fetcher.fetch_credentials,
         method="assume-role",
-        advisory_timeout=min(15 * 60, duration // 3),
-        mandatory_timeout=min(10 * 60, duration // 6),
+        duration_seconds=int(extra_args.get("DurationSeconds", 3600)),
     )
-    return session_with_credentials(credentials, region_name=region_name), tracker.expiry
+    return refreshing_session(provider, region_name=region_name), provider

@@ -1,10 +1,17 @@
 """Attach botocore's refreshable credentials to a botocore session, the supported way.
 
-botocore refreshes ``RefreshableCredentials`` ahead of expiry: in the advisory window one
+botocore's ``RefreshableCredentials`` refresh ahead of expiry: in the advisory window one
 thread refreshes while the others keep the old credentials; in the mandatory window callers
-wait. This module adds two small things around it: a record of the latest expiry (so a
-manager can report it) and a botocore session whose credential-provider component yields
-those credentials, so no private attribute is ever set by hand.
+wait. This module adds three small things around it, using only botocore's public API:
+
+- a credential provider that fetches the first credentials lazily, once, under a lock (so 64
+  threads making their first call at once cause one fetch), and then hands out one
+  ``RefreshableCredentials`` built with its public constructor;
+- refresh windows sized to the credentials' lifetime (botocore's 15/10 minutes would refresh
+  900-second credentials on every call);
+- a record of the latest expiry and of the number of fetches.
+
+It is imported only when a refreshing manager is built, so it may import botocore at the top.
 """
 
 from __future__ import annotations
@@ -12,97 +19,85 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import botocore.session
-    from botocore.credentials import DeferredRefreshableCredentials
+import botocore.session
+from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
+from botocore.utils import parse_timestamp
 
-__all__ = ["RefreshFunction", "RefreshTracker", "session_with_credentials", "deferred_credentials"]
+__all__ = ["LazyRefreshableProvider", "RefreshFunction", "refreshing_session"]
 
 #: botocore's refresh contract: a callable returning ``access_key``, ``secret_key``,
 #: ``token`` and ``expiry_time`` (ISO 8601).
 RefreshFunction = Callable[[], dict[str, Any]]
 
+#: botocore's default windows (seconds before expiry).
+ADVISORY_SECONDS = 15 * 60
+MANDATORY_SECONDS = 10 * 60
 
-class RefreshTracker:
-    """Wraps a refresh function; counts calls and remembers the latest expiry."""
 
-    def __init__(self, refresh: RefreshFunction) -> None:
+class LazyRefreshableProvider(CredentialProvider):
+    """A credential provider whose credentials are fetched on first use, then refreshed."""
+
+    CANONICAL_NAME = "BotoSessionManager"
+
+    def __init__(
+        self,
+        refresh: RefreshFunction,
+        *,
+        method: str,
+        duration_seconds: int,
+        time_fetcher: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.METHOD = self.method = method
         self._refresh = refresh
+        self._duration_seconds = duration_seconds
+        self._time_fetcher = time_fetcher
         self._lock = threading.Lock()
-        self.calls = 0
+        self._count_lock = threading.Lock()
+        self._credentials: RefreshableCredentials | None = None
+        self.fetches = 0
         self.latest_expiry: datetime | None = None
 
-    def __call__(self) -> dict[str, Any]:
-        """Fetch new credentials through the wrapped function."""
-        from botocore.utils import parse_timestamp
-
+    def _fetch(self) -> dict[str, Any]:
         metadata = self._refresh()
-        with self._lock:
-            self.calls += 1
+        with self._count_lock:
+            self.fetches += 1
             self.latest_expiry = parse_timestamp(metadata["expiry_time"])
         return metadata
 
-    def expiry(self) -> datetime | None:
-        """The expiry of the most recently fetched credentials."""
-        return self.latest_expiry
-
-
-def deferred_credentials(
-    refresh: RefreshFunction,
-    *,
-    method: str,
-    time_fetcher: Callable[[], datetime] | None = None,
-    advisory_timeout: int | None = None,
-    mandatory_timeout: int | None = None,
-) -> DeferredRefreshableCredentials:
-    """Refreshable credentials fetched on first use.
-
-    ``advisory_timeout`` / ``mandatory_timeout`` (seconds before expiry) default to botocore's
-    15 and 10 minutes; pass smaller ones for short-lived credentials.
-    """
-    from botocore.credentials import DeferredRefreshableCredentials
-
-    base = DeferredRefreshableCredentials
-
-    class _Credentials(base):  # type: ignore[misc,valid-type]
-        """Deferred credentials with refresh windows sized to the credentials' lifetime."""
-
-        _advisory_refresh_timeout = (
-            base._advisory_refresh_timeout if advisory_timeout is None else advisory_timeout
-        )
-        _mandatory_refresh_timeout = (
-            base._mandatory_refresh_timeout if mandatory_timeout is None else mandatory_timeout
-        )
-
-        def __init__(self) -> None:
-            if time_fetcher is None:
-                super().__init__(refresh_using=refresh, method=method)
-            else:
-                super().__init__(refresh_using=refresh, method=method, time_fetcher=time_fetcher)
-
-    return _Credentials()
-
-
-def session_with_credentials(
-    credentials: Any, *, region_name: str | None = None
-) -> botocore.session.Session:
-    """A new botocore session whose credential-provider component yields ``credentials``."""
-    import botocore.session
-    from botocore.credentials import CredentialProvider, CredentialResolver
-
-    class _FixedCredentialProvider(CredentialProvider):  # type: ignore[misc]
-        METHOD = getattr(credentials, "method", "boto-session-manager")
-        CANONICAL_NAME = "BotoSessionManager"
-
-        def load(self) -> Any:
+    def load(self) -> RefreshableCredentials:
+        """The credentials: fetched once on first call, refreshed by botocore afterwards."""
+        credentials = self._credentials
+        if credentials is not None:
             return credentials
+        with self._lock:
+            if self._credentials is None:
+                metadata = self._fetch()
+                extra: dict[str, Any] = {}
+                if self._time_fetcher is not None:
+                    extra["time_fetcher"] = self._time_fetcher
+                self._credentials = RefreshableCredentials(
+                    access_key=metadata["access_key"],
+                    secret_key=metadata["secret_key"],
+                    token=metadata["token"],
+                    expiry_time=parse_timestamp(metadata["expiry_time"]),
+                    refresh_using=self._fetch,
+                    method=self.method,
+                    advisory_timeout=min(ADVISORY_SECONDS, self._duration_seconds // 3),
+                    mandatory_timeout=min(MANDATORY_SECONDS, self._duration_seconds // 6),
+                    **extra,
+                )
+            return self._credentials
 
+
+def refreshing_session(
+    provider: CredentialProvider, *, region_name: str | None = None
+) -> botocore.session.Session:
+    """A new botocore session whose credential-provider component is just ``provider``."""
     session = botocore.session.Session()
-    session.register_component(
-        "credential_provider", CredentialResolver(providers=[_FixedCredentialProvider()])
-    )
+    session.register_component("credential_provider", CredentialResolver(providers=[provider]))
     if region_name:
         session.set_config_variable("region", region_name)
     return session

@@ -280,7 +280,7 @@ class WebIdentityExchange:
 
         for attempt in range(1, self._invalid_token_attempts + 1):
             try:
-                return self._fetcher.fetch_credentials()  # type: ignore[no-any-return]
+                return self._fetcher.fetch_credentials()
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code == "InvalidIdentityToken" and attempt < self._invalid_token_attempts:

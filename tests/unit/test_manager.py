@@ -311,14 +311,13 @@ class TestAssumeRole:
         assert validate_role_arn("arn:aws:iam::123456789012:role/a/b/c-role")
         assert validate_role_arn("arn:aws-cn:iam::123456789012:role/r")
 
-    def test_auto_refresh_is_lazy_and_refreshable(self) -> None:
-        """auto_refresh returns at once, makes no call, and attaches refreshable credentials."""
-        from botocore.credentials import RefreshableCredentials
-
+    def test_auto_refresh_is_lazy(self) -> None:
+        """auto_refresh returns at once without any call, through a credential provider."""
         bsm = make_bsm()
         assumed = bsm.assume_role(ROLE_ARN, auto_refresh=True)
-        assert isinstance(assumed.get_credentials(), RefreshableCredentials)
-        assert assumed.get_credentials().method == "assume-role"
+        assert assumed.credential_provider is not None
+        assert assumed.credential_provider.method == "assume-role"
+        assert assumed.credential_provider.fetches == 0
         assert "auto_refresh=True" in repr(assumed)
 
 

@@ -254,7 +254,9 @@ class TestFromGithubOidc:
             ROLE_ARN, environ=github_oidc_issuer.environ(), region_name="us-east-1"
         )
         assert github_oidc_issuer.requests_received == 0
-        assert bsm.get_credentials().method == "assume-role-with-web-identity"
+        assert bsm.credential_provider is not None
+        assert bsm.credential_provider.method == "assume-role-with-web-identity"
+        assert bsm.credential_provider.fetches == 0
 
     def test_sixty_four_threads_share_one_fetch(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
         """64 threads asking at once for credentials cause one token fetch (STS stubbed away)."""
@@ -276,19 +278,21 @@ class TestFromGithubOidc:
             {"Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE00", "SecretAccessKey": "s",
                              "SessionToken": "t", "Expiration": expiry}},
         )
-        from boto_session_manager.credentials.refreshable import deferred_credentials
+        from boto_session_manager.credentials.refreshable import LazyRefreshableProvider
 
         exchange = WebIdentityExchange(
             role_arn=ROLE_ARN, token_loader=token_loader, client_creator=lambda *a, **k: client,
             role_session_name="t1", duration_seconds=3600,
         )
-        credentials = deferred_credentials(exchange, method="assume-role-with-web-identity")
+        provider = LazyRefreshableProvider(
+            exchange, method="assume-role-with-web-identity", duration_seconds=3600
+        )
         barrier = threading.Barrier(64)
         keys: list[str] = []
 
         def worker() -> None:
             barrier.wait()
-            keys.append(credentials.get_frozen_credentials().access_key)
+            keys.append(provider.load().get_frozen_credentials().access_key)
 
         with stubber:
             threads = [threading.Thread(target=worker) for _ in range(64)]
@@ -299,3 +303,4 @@ class TestFromGithubOidc:
         assert keys == ["ASIAEXAMPLEEXAMPLE00"] * 64
         assert calls == ["token"]
         assert exchange.sts_calls == 1
+        assert provider.fetches == 1
