@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -36,11 +38,14 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=CURRENT_PYTHON)
 def lint(session: nox.Session) -> None:
-    """Run ruff and mypy (strict on the package)."""
+    """Run ruff, mypy (strict on the package), actionlint and a schema check of the workflow."""
     install_groups(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    workflows = [str(p) for p in sorted(Path(".github/workflows").glob("*.yml"))]
+    session.run("actionlint", *workflows)
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
 
 
 @nox.session(python=CURRENT_PYTHON)
