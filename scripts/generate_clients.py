@@ -64,7 +64,7 @@ class Service:
 
     @property
     def property_name(self) -> str:
-        """The ``ClientMixin`` property, e.g. ``acm_pca_client``."""
+        """The ``ClientMixin`` attribute, e.g. ``acm_pca_client``."""
         return f"{self.snake}_client"
 
     @property
@@ -184,12 +184,15 @@ def render_clients(botocore_version: str, services: Sequence[Service]) -> str:
     """Return the text of ``clients.py``."""
     lines = [
         *_header(botocore_version, len(services)),
-        '"""``ClientMixin``: one cached, typed ``<service>_client`` property per AWS service."""',
+        '"""``ClientMixin``: one cached, typed ``<service>_client`` attribute per AWS service."""',
         "",
-        "# The mypy_boto3_* stubs are optional: a missing one types its property as Any.",
+        "# The mypy_boto3_* stubs are optional: a missing one types its attribute as Any.",
         "# (mypy's ignore_missing_imports cannot match a module-name prefix, hence this line.)",
-        "# The client cache holds Any, so with the stubs installed each return is Any too.",
-        '# mypy: disable-error-code="import-not-found, no-any-return"',
+        '# mypy: disable-error-code="import-not-found"',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from .client_descriptor import CachedClient",
         "",
         "TYPE_CHECKING = False",
         "if TYPE_CHECKING:",
@@ -203,16 +206,16 @@ def render_clients(botocore_version: str, services: Sequence[Service]) -> str:
         "",
         "",
         "class ClientMixin:",
-        '    """One property per AWS service, returning the cached default client.',
+        '    """One attribute per AWS service: its default client, made on first access.',
         "",
-        "    The class that mixes this in provides ``_default_clients`` (service name to the",
-        "    client made with no extra options) and ``get_client``, which fills it.",
+        "    Each is a :class:`~boto_session_manager.client_descriptor.CachedClient`: the first",
+        "    access calls ``get_client(service_name)`` (which the class mixing this in provides)",
+        "    and stores the client on the instance, so later accesses are plain attribute reads.",
         '    """',
         "",
         "    __slots__ = ()",
         "",
         "    if TYPE_CHECKING:",
-        "        _default_clients: dict[str, Any]",
         "",
         "        def get_client(self, service_name: str, /, **client_kwargs: Any) -> Any: ...",
     ]
@@ -220,13 +223,9 @@ def render_clients(botocore_version: str, services: Sequence[Service]) -> str:
         url = DOCS_URL.format(s.name)
         lines += [
             "",
-            "    @property",
-            f'    def {s.property_name}(self) -> "{s.stubs_module}.Client":',
-            f'        """Cached ``{s.name}`` client (`boto3 docs <{url}>`__)."""',
-            "        try:",
-            f'            return self._default_clients["{s.name}"]',
-            "        except KeyError:",
-            f'            return self.get_client("{s.name}")',
+            f"    {s.property_name}: CachedClient[{s.stubs_module}.Client]"
+            f' = CachedClient("{s.name}")',
+            f'    """Cached ``{s.name}`` client (`boto3 docs <{url}>`__)."""',
         ]
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ import botocore
 import botocore.session
 import pytest
 
+from boto_session_manager.client_descriptor import CachedClient
 from boto_session_manager.clients import ClientMixin
 from boto_session_manager.services import AwsServiceEnum
 
@@ -70,6 +71,8 @@ class _Manager(ClientMixin):
 
     def get_client(self, service_name: str, /, **client_kwargs: Any) -> Any:
         self.calls.append((service_name, client_kwargs))
+        if not client_kwargs and service_name in self._default_clients:
+            return self._default_clients[service_name]
         client = object()
         if not client_kwargs:
             self._default_clients[service_name] = client
@@ -129,14 +132,14 @@ class TestCoverage:
         assert not missing, f"no AwsServiceEnum member for {missing}; run `nox -s generate`"
         assert len(values) == len(botocore_services)
 
-    def test_every_service_has_a_client_property(self, botocore_services: list[str]) -> None:
-        """Every botocore service has a ``<name>_client`` property on ClientMixin."""
-        missing = [
-            s
-            for s in botocore_services
-            if not isinstance(vars(ClientMixin).get(f"{s.replace('-', '_')}_client"), property)
-        ]
-        assert not missing, f"no *_client property for {missing}; run `nox -s generate`"
+    def test_every_service_has_a_client_attribute(self, botocore_services: list[str]) -> None:
+        """Every botocore service has a ``<name>_client`` CachedClient for that service."""
+        missing = []
+        for service in botocore_services:
+            attribute = vars(ClientMixin).get(f"{service.replace('-', '_')}_client")
+            if not isinstance(attribute, CachedClient) or attribute.service_name != service:
+                missing.append(service)
+        assert not missing, f"no *_client attribute for {missing}; run `nox -s generate`"
 
     def test_names_follow_the_2x_convention(self) -> None:
         """Well-known members keep the names the 2.x library (boto3's client class names) used."""
@@ -200,22 +203,43 @@ class TestNames:
         assert generator._base_enum_name("my-service", metadata) == expected
 
 
-class TestClientProperties:
-    def test_property_returns_cached_default_client(self) -> None:
-        """A cached default client is returned without calling get_client."""
+class TestClientAttributes:
+    def test_first_access_asks_get_client_and_stores_the_client(self) -> None:
+        """The first access calls get_client(service_name) and stores its client on the instance."""
         manager = _Manager()
         client = object()
         manager._default_clients["acm-pca"] = client
         assert manager.acm_pca_client is client
-        assert manager.calls == []
+        assert {call[0] for call in manager.calls} == {"acm-pca"}
+        assert all(kwargs == {} for _, kwargs in manager.calls)
+        assert vars(manager)["acm_pca_client"] is client
 
-    def test_property_creates_client_on_first_use(self) -> None:
-        """On a cache miss the property calls get_client(service_name) with no options."""
+    def test_later_accesses_are_plain_attribute_reads(self) -> None:
+        """After the first access get_client is never called again for that attribute."""
         manager = _Manager()
         first = manager.s3_client
-        assert manager.calls == [("s3", {})]
+        calls = len(manager.calls)
         assert manager.s3_client is first
-        assert manager.calls == [("s3", {})]
+        assert manager.s3_client is first
+        assert len(manager.calls) == calls
+
+    def test_class_access_gives_the_descriptor_with_docs(self) -> None:
+        """On the class the attribute is the descriptor, whose docstring links boto3's docs."""
+        descriptor = ClientMixin.s3_client
+        assert isinstance(descriptor, CachedClient)
+        assert descriptor.attr_name == "s3_client"
+        assert descriptor.__doc__ is not None
+        assert "reference/services/s3.html" in descriptor.__doc__
+
+    def test_generated_lines_carry_types_and_docs(self, rendered: dict[Path, str]) -> None:
+        """Each generated attribute is typed with its mypy_boto3 client and documented."""
+        text = next(t for p, t in rendered.items() if p.name == "clients.py")
+        assert (
+            '    s3_client: CachedClient[mypy_boto3_s3.Client] = CachedClient("s3")\n'
+            '    """Cached ``s3`` client (`boto3 docs <https://boto3.amazonaws.com/v1/'
+            'documentation/api/latest/reference/services/s3.html>`__)."""\n'
+        ) in text
+        assert "    import mypy_boto3_s3\n" in text.split("__all__")[0]
 
 
 def test_importing_clients_does_not_import_boto3() -> None:

@@ -1,0 +1,145 @@
+"""Cached client access: ``bsm.s3_client`` and ``bsm.get_client("s3")`` against ``d["s3"]``.
+
+All statements run in the same ``timeit`` harness (names are locals of the timed function),
+and the figure is the best of several repeats, in nanoseconds per operation, loop overhead
+included for all alike (it is shown on its own as ``pass``). The manager has static example
+keys and region us-east-1: building an S3 client needs no network.
+"""
+
+from __future__ import annotations
+
+import time
+import timeit
+from typing import Any
+
+from .report import Row, format_seconds
+
+__all__ = [
+    "ACCESS_KEY_ID",
+    "REGION",
+    "SECRET_ACCESS_KEY",
+    "client_access_rows",
+    "example_boto3_session",
+    "example_manager",
+    "per_op_seconds",
+]
+
+#: AWS's documented example key pair: nothing is ever sent anywhere with it.
+ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # noqa: S105 - documented example
+REGION = "us-east-1"
+
+
+def example_manager() -> Any:
+    """A BotoSesManager with the example keys in us-east-1."""
+    from boto_session_manager.manager import BotoSesManager
+
+    return BotoSesManager(
+        aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=REGION
+    )
+
+
+class _PreviousProperty:
+    """The generated accessor this replaced: a property trying the default-client dict."""
+
+    def __init__(self, clients: dict[str, Any]) -> None:
+        self._default_clients = clients
+
+    def get_client(self, service_name: str, /, **client_kwargs: Any) -> Any:
+        raise AssertionError("the benchmark only reads a cached client")
+
+    @property
+    def s3_client(self) -> Any:
+        try:
+            return self._default_clients["s3"]
+        except KeyError:
+            return self.get_client("s3")
+
+
+def per_op_seconds(statement: str, namespace: dict[str, Any], *, repeat: int = 7) -> float:
+    """Best-of-``repeat`` seconds per execution of ``statement``; names in ``namespace``."""
+    setup = "; ".join(f"{name} = _ns[{name!r}]" for name in namespace) or "pass"
+    timer = timeit.Timer(statement, setup=setup, globals={"_ns": namespace})
+    number, _ = timer.autorange()  # at least 0.2 s per repeat
+    return min(timer.repeat(repeat=repeat, number=number)) / number
+
+
+def example_boto3_session() -> Any:
+    """A new boto3 session with the example keys in us-east-1."""
+    import boto3
+
+    return boto3.Session(
+        aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=REGION
+    )
+
+
+def _fresh_client_seconds(*, ops: int = 10) -> float:
+    """Seconds per ``boto3.Session(...).client("s3")`` with a new session each time (best)."""
+    example_boto3_session().client("s3")  # warm-up
+    best = float("inf")
+    for _ in range(ops):
+        started = time.perf_counter()
+        example_boto3_session().client("s3")
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def client_access_rows() -> tuple[list[Row], list[str]]:
+    """Rows for cached client access, and notes on how they were measured."""
+    bsm = example_manager()
+    client = bsm.s3_client
+    assert client is bsm.get_client("s3")  # both read the one cached client
+    namespace: dict[str, Any] = {
+        "bsm": bsm,
+        "d": {"s3": client},
+        "old": _PreviousProperty({"s3": client}),
+    }
+    t = {
+        stmt: per_op_seconds(stmt, namespace)
+        for stmt in ("pass", 'd["s3"]', "bsm.s3_client", 'bsm.get_client("s3")', "old.s3_client")
+    }
+    fresh = _fresh_client_seconds()
+    dict_lookup = t['d["s3"]']
+    rows = [
+        Row(
+            what='cached `bsm.s3_client` vs `d["s3"]`',
+            measured=format_seconds(t["bsm.s3_client"]),
+            baseline=format_seconds(dict_lookup),
+            ratio=t["bsm.s3_client"] / dict_lookup,
+            target="<= 2",
+            met=t["bsm.s3_client"] / dict_lookup <= 2,
+        ),
+        Row(
+            what='cached `bsm.get_client("s3")` vs `d["s3"]`',
+            measured=format_seconds(t['bsm.get_client("s3")']),
+            baseline=format_seconds(dict_lookup),
+            ratio=t['bsm.get_client("s3")'] / dict_lookup,
+            target="<= 2",
+            met=t['bsm.get_client("s3")'] / dict_lookup <= 2,
+        ),
+        Row(
+            what='previous generated property (try: d["s3"]) vs `d["s3"]`',
+            measured=format_seconds(t["old.s3_client"]),
+            baseline=format_seconds(dict_lookup),
+            ratio=t["old.s3_client"] / dict_lookup,
+        ),
+        Row(
+            what='cached `bsm.s3_client` vs fresh `boto3.Session().client("s3")`',
+            measured=format_seconds(t["bsm.s3_client"]),
+            baseline=format_seconds(fresh),
+            ratio=t["bsm.s3_client"] / fresh,
+        ),
+        Row(
+            what='cached `bsm.get_client("s3")` vs fresh `boto3.Session().client("s3")`',
+            measured=format_seconds(t['bsm.get_client("s3")']),
+            baseline=format_seconds(fresh),
+            ratio=t['bsm.get_client("s3")'] / fresh,
+        ),
+    ]
+    notes = [
+        "client access: timeit, best of 7 repeats, per op, loop overhead included for all "
+        f"(an empty statement costs {format_seconds(t['pass'])}); a fresh client is the best "
+        "of 10 `boto3.Session(...).client('s3')` after one warm-up (each a new session, so "
+        "botocore reads the S3 model again, from the OS file cache).",
+    ]
+    return rows, notes

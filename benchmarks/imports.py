@@ -1,0 +1,121 @@
+"""Import time: ``import boto_session_manager`` against ``import boto3``, in fresh interpreters.
+
+Each statement runs as ``python -c STATEMENT`` in a new process; the figure is the median wall
+time over the runs minus the median of ``python -c pass`` (the interpreter's own start-up).
+The statements are interleaved round by round, so drift in the machine's load hits all alike.
+
+Bytecode: real installs have ``.pyc`` files, while this project's development machine sets
+``PYTHONDONTWRITEBYTECODE=1`` (every import would recompile, and the 4,000-line generated
+``clients.py`` would dominate). So the subprocesses run with ``PYTHONDONTWRITEBYTECODE`` unset
+and ``PYTHONPYCACHEPREFIX`` pointing at a private temporary folder, after warm-up runs that
+write the ``.pyc`` files there: every module, standard library included, imports from bytecode,
+and neither the source tree nor the virtual environment is written to.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .report import Row, format_seconds, median
+
+__all__ = ["BOTO3", "BSM", "BSM_CLASS", "EMPTY", "import_rows", "measure_statements"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EMPTY = "pass"
+BOTO3 = "import boto3"
+BSM = "import boto_session_manager"
+BSM_CLASS = "from boto_session_manager import BotoSesManager"
+
+#: Prints which heavy modules a statement loaded.
+_PROBE = (
+    "import sys; {statement}; "
+    "print(','.join(sorted(m for m in ('boto3', 'botocore', 'typing', 'requests') "
+    "if m in sys.modules)))"
+)
+
+
+def _environment(pycache_prefix: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache_prefix
+    return env
+
+
+def _run(statement: str, env: Mapping[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", statement], env=env, cwd=ROOT, check=True)
+    return time.perf_counter() - started
+
+
+def measure_statements(
+    statements: Sequence[str], *, runs: int, warmups: int = 2, pycache_prefix: str
+) -> dict[str, list[float]]:
+    """Wall times of ``python -c STATEMENT`` per statement, ``runs`` each, interleaved."""
+    env = _environment(pycache_prefix)
+    for _ in range(warmups):  # compiles every module into the prefix folder
+        for statement in statements:
+            _run(statement, env)
+    times: dict[str, list[float]] = {s: [] for s in statements}
+    for round_number in range(runs):
+        # rotate the order each round so no statement always runs right after another
+        shift = round_number % len(statements)
+        for statement in [*statements[shift:], *statements[:shift]]:
+            times[statement].append(_run(statement, env))
+    return times
+
+
+def _loaded_by(statement: str, env: Mapping[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(statement=statement)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip() or "none of them"
+
+
+def import_rows(*, runs: int = 15) -> tuple[list[Row], list[str]]:
+    """Rows for the import-time figures, and notes on how they were measured."""
+    with tempfile.TemporaryDirectory(prefix="bsm-bench-pycache-") as prefix:
+        times = measure_statements([EMPTY, BOTO3, BSM, BSM_CLASS], runs=runs, pycache_prefix=prefix)
+        loaded = {s: _loaded_by(s, _environment(prefix)) for s in (BSM, BSM_CLASS)}
+    start_up = median(times[EMPTY])
+    net = {s: max(median(times[s]) - start_up, 0.0) for s in (BOTO3, BSM, BSM_CLASS)}
+    rows = [
+        Row(
+            what=f"`{BSM}` vs `{BOTO3}`",
+            measured=format_seconds(net[BSM]),
+            baseline=format_seconds(net[BOTO3]),
+            ratio=net[BSM] / net[BOTO3],
+            target="<= 0.15",
+            met=net[BSM] / net[BOTO3] <= 0.15,
+        ),
+        Row(
+            what=f"`{BSM_CLASS}` vs `{BOTO3}`",
+            measured=format_seconds(net[BSM_CLASS]),
+            baseline=format_seconds(net[BOTO3]),
+            ratio=net[BSM_CLASS] / net[BOTO3],
+        ),
+        Row(
+            what=f"`{BSM}` loads boto3/botocore",
+            measured="no" if "boto" not in loaded[BSM] else "yes",
+            target="no",
+            met="boto" not in loaded[BSM],
+        ),
+    ]
+    notes = [
+        f"imports: median of {runs} fresh `python -c` runs each, minus `python -c pass` "
+        f"({format_seconds(start_up)}); bytecode compiled first (PYTHONDONTWRITEBYTECODE unset, "
+        "PYTHONPYCACHEPREFIX a temporary folder, 2 warm-up rounds).",
+        f"imports: of boto3, botocore, typing, requests, `{BSM}` loads {loaded[BSM]}; "
+        f"`{BSM_CLASS}` loads {loaded[BSM_CLASS]}.",
+    ]
+    return rows, notes
