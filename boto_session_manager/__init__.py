@@ -53,7 +53,25 @@ _LAZY = {
     "WebIdentityTokenFileError": "exceptions",
 }
 
-__all__ = [*sorted(_LAZY), "__version__"]
+__all__ = [
+    "AwsServiceEnum",
+    "BotoSesManager",
+    "BotoSesManagerError",
+    "DotenvFileNotFoundError",
+    "DotenvVariableError",
+    "ExpiredWebIdentityTokenError",
+    "GitHubOidcNotAvailableError",
+    "InvalidCredentialSourceError",
+    "InvalidDurationError",
+    "InvalidRoleArnError",
+    "InvalidRoleSessionNameError",
+    "MissingRoleArnError",
+    "NoCredentialsError",
+    "RoleTrustError",
+    "TokenEndpointError",
+    "WebIdentityTokenFileError",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

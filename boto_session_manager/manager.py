@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clients import ClientMixin
@@ -22,6 +18,8 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import boto3.session
     import botocore.session
     from boto3.resources.base import ServiceResource
@@ -34,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BotoSesManager"]
 
-#: Environment variables that hand credentials to a subprocess (AWS CLI, SDKs).
+#: Variables that would shadow or contradict handed-off credentials: removed first.
 _CREDENTIAL_ENV_VARS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -44,8 +42,9 @@ _CREDENTIAL_ENV_VARS = (
     "AWS_DEFAULT_REGION",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL",
 )
+#: Everything ``awscli()`` may set, saved and restored around the block.
+_HANDOFF_ENV_VARS = (*_CREDENTIAL_ENV_VARS, "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE")
 
 _UNSET: Any = object()
 
@@ -193,6 +192,8 @@ class BotoSesManager(ClientMixin):
 
     def clear_cache(self) -> None:
         """Forget the session, clients, resources and identity facts (rebuilt on next use)."""
+        from .client_descriptor import forget_cached_clients
+
         with self._lock:
             self._boto_ses = None
             self._default_clients.clear()
@@ -200,6 +201,8 @@ class BotoSesManager(ClientMixin):
             self._resources.clear()
             self._identity = None
             self._account_alias = _UNSET
+            # after emptying the cache get_client reads (see client_descriptor's docstring)
+            forget_cached_clients(self)
 
     # ------------------------------------------------------------------ identity
     def _caller_identity(self) -> CallerIdentity:
@@ -353,10 +356,14 @@ class BotoSesManager(ClientMixin):
         validate_role_arn(role_arn)
         validate_duration_seconds(duration_seconds)
         if role_session_name is None:
+            import uuid
+
             role_session_name = f"bsm-{uuid.uuid4().hex}"
         validate_role_session_name(role_session_name)
         if region_name is None:
             region_name = self.aws_region
+
+        import json
 
         extra_args: dict[str, Any] = {
             "RoleSessionName": role_session_name,
@@ -612,15 +619,18 @@ class BotoSesManager(ClientMixin):
         endpoint_url = self.default_client_kwargs.get("endpoint_url")
         if endpoint_url:
             environ["AWS_ENDPOINT_URL"] = str(endpoint_url)
+        ca_bundle = self.default_client_kwargs.get("verify")
+        if isinstance(ca_bundle, str):
+            environ["AWS_CA_BUNDLE"] = ca_bundle
         return environ
 
     @contextlib.contextmanager
     def awscli(self) -> Iterator[BotoSesManager]:
         """Set this session's credentials in ``os.environ`` for the AWS CLI; restore on exit."""
         new_env = self.env()
-        saved = {name: os.environ.get(name) for name in _CREDENTIAL_ENV_VARS}
+        saved = {name: os.environ.get(name) for name in _HANDOFF_ENV_VARS}
         try:
-            for name in _CREDENTIAL_ENV_VARS:
+            for name in _HANDOFF_ENV_VARS:
                 if name in new_env:
                     os.environ[name] = new_env[name]
                 else:
@@ -647,25 +657,34 @@ class BotoSesManager(ClientMixin):
         }
         if self.default_client_kwargs.get("endpoint_url"):
             snapshot["endpoint_url"] = str(self.default_client_kwargs["endpoint_url"])
+        if isinstance(self.default_client_kwargs.get("verify"), str):
+            snapshot["ca_bundle"] = self.default_client_kwargs["verify"]
         return snapshot
 
     @classmethod
     def from_snapshot(cls, snapshot: Mapping[str, Any]) -> BotoSesManager:
         """A manager from a dict made by :meth:`to_snapshot`."""
         expiry = snapshot.get("expiration_time")
-        endpoint_url = snapshot.get("endpoint_url")
+        client_kwargs = {
+            name: snapshot[key]
+            for name, key in (("endpoint_url", "endpoint_url"), ("verify", "ca_bundle"))
+            if snapshot.get(key)
+        }
         return cls(
             aws_access_key_id=snapshot["aws_access_key_id"],
             aws_secret_access_key=snapshot["aws_secret_access_key"],
             aws_session_token=snapshot.get("aws_session_token"),
             region_name=snapshot.get("region_name"),
             expiration_time=datetime.fromisoformat(expiry) if expiry else None,
-            default_client_kwargs={"endpoint_url": endpoint_url} if endpoint_url else None,
+            default_client_kwargs=client_kwargs,
         )
 
     @classmethod
     def from_snapshot_file(cls, path: str | os.PathLike[str]) -> BotoSesManager:
         """A manager from a JSON file written by :meth:`temp_snapshot`."""
+        import json
+        from pathlib import Path
+
         return cls.from_snapshot(json.loads(Path(path).read_text(encoding="utf-8")))
 
     @contextlib.contextmanager
@@ -675,6 +694,10 @@ class BotoSesManager(ClientMixin):
         The default path is unique to each use, so nested or concurrent uses never clobber
         each other.
         """
+        import json
+        import tempfile
+        from pathlib import Path
+
         from .files import write_secure_file
 
         tmp_dir: str | None = None

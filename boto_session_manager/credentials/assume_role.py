@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .refreshable import LazyRefreshableProvider, refreshing_session
+from .refreshable import LazyRefreshableProvider, NoCache, refreshing_session
 
 if TYPE_CHECKING:
     import botocore.session
@@ -41,6 +41,7 @@ def refreshable_assume_role_session(
         role_arn=role_arn,
         extra_args=extra_args,
         mfa_prompter=mfa_prompter,
+        cache=NoCache(),
     )
     provider = LazyRefreshableProvider(
         fetcher.fetch_credentials,

@@ -25,7 +25,7 @@ import botocore.session
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.utils import parse_timestamp
 
-__all__ = ["LazyRefreshableProvider", "RefreshFunction", "refreshing_session"]
+__all__ = ["LazyRefreshableProvider", "NoCache", "RefreshFunction", "refreshing_session"]
 
 #: botocore's refresh contract: a callable returning ``access_key``, ``secret_key``,
 #: ``token`` and ``expiry_time`` (ISO 8601).
@@ -34,6 +34,18 @@ RefreshFunction = Callable[[], dict[str, Any]]
 #: botocore's default windows (seconds before expiry).
 ADVISORY_SECONDS = 15 * 60
 MANDATORY_SECONDS = 10 * 60
+
+
+class NoCache(dict[str, Any]):
+    """A cache for botocore's credential fetchers that never keeps anything.
+
+    The fetchers' own cache judges expiry by the wall clock, not by the refreshable
+    credentials' clock, and could hand back the credentials being replaced; the refreshable
+    credentials already hold the latest ones, so nothing is lost by not caching.
+    """
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Drop the value."""
 
 
 class LazyRefreshableProvider(CredentialProvider):

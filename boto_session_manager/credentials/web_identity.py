@@ -247,6 +247,8 @@ class WebIdentityExchange:
     ) -> None:
         from botocore.credentials import AssumeRoleWithWebIdentityCredentialFetcher
 
+        from .refreshable import NoCache
+
         self.role_arn = role_arn
         self._last_token: str | None = None
         self._token_loader = token_loader
@@ -259,7 +261,7 @@ class WebIdentityExchange:
             web_identity_token_loader=self._load_token,
             role_arn=role_arn,
             extra_args={"RoleSessionName": role_session_name, "DurationSeconds": duration_seconds},
-            cache={},  # a fresh private cache: never reuse another manager's credentials
+            cache=NoCache(),  # every refresh is a real exchange with a fresh token
         )
 
     def _counting(self, client_creator: Callable[..., Any]) -> Callable[..., Any]:
