@@ -442,7 +442,11 @@ class BotoSesManager(ClientMixin):
         again. Nothing is fetched until the credentials are first needed.
         """
         from .credentials.refreshable import LazyRefreshableProvider, refreshing_session
-        from .credentials.web_identity import WebIdentityExchange, default_role_session_name
+        from .credentials.web_identity import (
+            WebIdentityExchange,
+            default_role_session_name,
+            unsigned_client_creator,
+        )
 
         validate_role_arn(role_arn)
         validate_duration_seconds(duration_seconds)
@@ -454,19 +458,10 @@ class BotoSesManager(ClientMixin):
         defaults = {k: v for k, v in client_kwargs.items() if k != "config"}
         if region_name:
             defaults["region_name"] = region_name
-        creator_session: list[botocore.session.Session] = []
-
-        def create_client(service_name: str, **kwargs: Any) -> Any:
-            import botocore.session
-
-            if not creator_session:  # a plain session: the call is unsigned anyway
-                creator_session.append(botocore.session.Session())
-            return creator_session[0].create_client(service_name, **{**defaults, **kwargs})
-
         exchange = WebIdentityExchange(
             role_arn=role_arn,
             token_loader=token_loader,
-            client_creator=create_client,
+            client_creator=unsigned_client_creator(defaults),
             role_session_name=role_session_name,
             duration_seconds=duration_seconds,
         )
