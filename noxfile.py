@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-
+import shutil
 from pathlib import Path
 
 import nox
@@ -29,10 +29,19 @@ def install_groups(session: nox.Session, *groups: str, project: bool = True) -> 
         session.install(*requirements)
 
 
+def install_cdk_cli(session: nox.Session) -> None:
+    """Install the CDK CLI pinned in cdk/package-lock.json (``npm ci``) unless it is there."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        session.error("node and npm not found: install Node.js >= 18 and npm (apt-get install npm)")
+    if not Path("cdk/node_modules/.bin/cdk").exists():
+        session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", "cdk", external=True)
+
+
 @nox.session(python=CURRENT_PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the unit, CDK and integration tests (integration against the local emulator by default)."""
-    install_groups(session, "test")
+    """Run the unit, CDK and integration tests (integration on the local emulator by default)."""
+    install_groups(session, "test", "cdk")
+    install_cdk_cli(session)
     session.run("pytest", *session.posargs)
 
 
@@ -49,6 +58,19 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(python=CURRENT_PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the docs into docs/_build/html (warnings are errors, nitpicky); run their examples."""
+    install_groups(session, "docs")
+    # -E: read every page again, so an unchanged page's warnings still fail the build
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-n", "-E", "-q",
+        "-b", "html", "docs", "docs/_build/html",
+    )  # fmt: skip
+    session.run("pytest", "-p", "no:cacheprovider", "tests/unit/test_docs_examples.py")
+    session.log("docs built: docs/_build/html/index.html")
+
+
+@nox.session(python=CURRENT_PYTHON)
 def generate(session: nox.Session) -> None:
     """Regenerate services.py and clients.py from the installed botocore's service data."""
     install_groups(session, "test")
@@ -60,3 +82,28 @@ def bench(session: nox.Session) -> None:
     """Print speed and memory figures as ratios against baselines measured in the same run."""
     install_groups(session, "bench")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+# -- the project's AWS infrastructure (cdk/) --------------------------------------------------
+
+
+@nox.session(python=CURRENT_PYTHON)
+def synth(session: nox.Session) -> None:
+    """Synthesize the CDK app offline into cdk.out/ (cdk-nag checks included; no credentials)."""
+    install_groups(session, "cdk")
+    session.run("python", "-m", "cdk.deploy", "synth")
+
+
+@nox.session(python=CURRENT_PYTHON, default=False)
+def deploy(session: nox.Session) -> None:
+    """Deploy the stack and write .env: `-- aws` (AWS_PROFILE_FOR_CDK) or `-- local` (emulator)."""
+    install_groups(session, "cdk")
+    install_cdk_cli(session)
+    session.run("python", "-m", "cdk.deploy", "deploy", *session.posargs)
+
+
+@nox.session(python=CURRENT_PYTHON, default=False)
+def destroy(session: nox.Session) -> None:
+    """Delete the access key, .env and the stack (`-- aws` or `-- local`, which stops ministack)."""
+    install_groups(session)  # boto3 and python-dotenv suffice: no CDK synthesis to destroy
+    session.run("python", "-m", "cdk.deploy", "destroy", *session.posargs)

@@ -9,27 +9,41 @@ wait. This module adds three small things around it, using only botocore's publi
   ``RefreshableCredentials`` built with its public constructor;
 - refresh windows sized to the credentials' lifetime (botocore's 15/10 minutes would refresh
   900-second credentials on every call);
-- a record of the latest expiry and of the number of fetches.
+- a record of the latest expiry and of the number of fetches;
+- recovery when the endpoint stops honouring credentials before their expiry (an STS
+  endpoint restarted, a session revoked): a request refused with ``InvalidClientTokenId`` or
+  ``ExpiredToken`` makes the credentials look expired to botocore's clock, so botocore does a
+  mandatory refresh, and the request is retried once, re-signed with the new credentials.
 
 It is imported only when a refreshing manager is built, so it may import botocore at the top.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import botocore.session
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.utils import parse_timestamp
 
+logger = logging.getLogger("boto_session_manager")
+
 __all__ = ["LazyRefreshableProvider", "NoCache", "RefreshFunction", "refreshing_session"]
 
 #: botocore's refresh contract: a callable returning ``access_key``, ``secret_key``,
 #: ``token`` and ``expiry_time`` (ISO 8601).
 RefreshFunction = Callable[[], dict[str, Any]]
+
+#: Error codes that mean "these temporary credentials are no longer honoured".
+STALE_CREDENTIAL_ERRORS = frozenset(
+    {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+)
+#: How far a forced refresh moves the credentials' clock: past any credentials' expiry.
+_FORCE_SKEW = timedelta(days=3650)
 
 #: botocore's default windows (seconds before expiry).
 ADVISORY_SECONDS = 15 * 60
@@ -69,15 +83,27 @@ class LazyRefreshableProvider(CredentialProvider):
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._credentials: RefreshableCredentials | None = None
+        self._forced = False
         self.fetches = 0
         self.latest_expiry: datetime | None = None
+
+    def _now(self) -> datetime:
+        """The credentials' clock: the real (or injected) one, pushed ahead when forced."""
+        now = self._time_fetcher() if self._time_fetcher else datetime.now(timezone.utc)
+        return now + _FORCE_SKEW if self._forced else now
 
     def _fetch(self) -> dict[str, Any]:
         metadata = self._refresh()
         with self._count_lock:
             self.fetches += 1
             self.latest_expiry = parse_timestamp(metadata["expiry_time"])
+            self._forced = False
         return metadata
+
+    def force_refresh(self) -> None:
+        """Make the next use of the credentials refresh them first (a mandatory refresh)."""
+        with self._count_lock:
+            self._forced = True
 
     def load(self) -> RefreshableCredentials:
         """The credentials: fetched once on first call, refreshed by botocore afterwards."""
@@ -87,9 +113,6 @@ class LazyRefreshableProvider(CredentialProvider):
         with self._lock:
             if self._credentials is None:
                 metadata = self._fetch()
-                extra: dict[str, Any] = {}
-                if self._time_fetcher is not None:
-                    extra["time_fetcher"] = self._time_fetcher
                 self._credentials = RefreshableCredentials(
                     access_key=metadata["access_key"],
                     secret_key=metadata["secret_key"],
@@ -97,19 +120,41 @@ class LazyRefreshableProvider(CredentialProvider):
                     expiry_time=parse_timestamp(metadata["expiry_time"]),
                     refresh_using=self._fetch,
                     method=self.method,
+                    time_fetcher=self._now,
                     advisory_timeout=min(ADVISORY_SECONDS, self._duration_seconds // 3),
                     mandatory_timeout=min(MANDATORY_SECONDS, self._duration_seconds // 6),
-                    **extra,
                 )
             return self._credentials
 
 
 def refreshing_session(
-    provider: CredentialProvider, *, region_name: str | None = None
+    provider: LazyRefreshableProvider, *, region_name: str | None = None
 ) -> botocore.session.Session:
-    """A new botocore session whose credential-provider component is just ``provider``."""
+    """A new botocore session whose credential-provider component is just ``provider``.
+
+    Its clients retry a request once, with refreshed credentials, when the endpoint says the
+    credentials are no longer valid.
+    """
     session = botocore.session.Session()
     session.register_component("credential_provider", CredentialResolver(providers=[provider]))
+    session.register("needs-retry", _RefreshOnStaleCredentials(provider))
     if region_name:
         session.set_config_variable("region", region_name)
     return session
+
+
+class _RefreshOnStaleCredentials:
+    """A ``needs-retry`` handler: refresh and retry once when credentials are refused."""
+
+    def __init__(self, provider: LazyRefreshableProvider) -> None:
+        self._provider = provider
+
+    def __call__(self, response: Any = None, attempts: int = 0, **_kwargs: Any) -> int | None:
+        if response is None or attempts != 1:
+            return None
+        code = response[1].get("Error", {}).get("Code") if isinstance(response[1], dict) else None
+        if code not in STALE_CREDENTIAL_ERRORS:
+            return None
+        logger.info("the endpoint refused the credentials (%s): refreshing and retrying", code)
+        self._provider.force_refresh()
+        return 0

@@ -14,6 +14,13 @@ GitHub Actions OIDC
     ``github_actions_env``: sets the variables a GitHub runner sets for a job with
     ``permissions: id-token: write`` (pointing at ``github_oidc_issuer``) through
     ``monkeypatch``, and returns them.
+
+Local AWS emulator
+    ``local_aws``: one :class:`~boto_session_manager.testing.local_aws.LocalAws` (ministack
+    with ``AUTH=true`` over HTTPS with a local CA, on a free loopback port) for the whole test
+    session, stopped at its end. Talk to it with ``local_aws.boto3_session()`` and
+    ``local_aws.client_kwargs()``; ``local_aws.client_env()`` points subprocesses at it. Its
+    state is shared by the session's tests: create uniquely named resources.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ import pytest
 
 if TYPE_CHECKING:
     from boto_session_manager.testing.github_oidc_issuer import GitHubOidcIssuer
+    from boto_session_manager.testing.local_aws import LocalAws
 
 __all__ = [
     "github_actions_env",
     "github_oidc_issuer",
+    "local_aws",
 ]
 
 
@@ -56,3 +65,15 @@ def github_actions_env(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+# -- Local AWS emulator -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
+    """A local AWS emulator (ministack, AUTH on, HTTPS) shared by the test session."""
+    from boto_session_manager.testing.local_aws import start_local_aws
+
+    with start_local_aws(tls=True, state_dir=tmp_path_factory.mktemp("local-aws")) as emulator:
+        yield emulator

@@ -24,6 +24,8 @@ GITHUB_OIDC_PROVIDER_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
 #: The repository variable (not a secret) that holds the CI role ARN.
 GITHUB_REPO_VAR_ROLE_ARN = "AWS_ROLE_ARN"
+#: With this set, `nox -s deploy -- aws` stores the CI role ARN as that repository variable.
+ENV_VAR_NAME_FOR_GITHUB_TOKEN = "GITHUB_TOKEN"
 
 # -- the local .env written by the access-key script ---------------------------------------------
 DOTENV_PATH = ".env"

@@ -1,0 +1,59 @@
+"""Fixtures of the CDK tests: a local stand-in for GitHub's REST API."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+__all__ = ["FakeGitHub", "github"]
+
+
+@dataclass
+class FakeGitHub:
+    """Records requests; answers each method with the status configured for it."""
+
+    statuses: dict[str, int] = field(default_factory=lambda: {"PATCH": 204, "POST": 201})
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """A local HTTP server standing in for api.github.com."""
+    fake = FakeGitHub()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length) or b"null")
+            fake.requests.append(
+                {"method": self.command, "path": self.path, "headers": dict(self.headers),
+                 "body": body}
+            )  # fmt: skip
+            status = fake.statuses[self.command]
+            payload = b"" if status in (201, 204) else b'{"message": "nope"}'
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_PATCH = do_POST = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Keep the test output quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()

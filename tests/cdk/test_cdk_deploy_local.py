@@ -1,0 +1,459 @@
+"""Deploy and destroy against fresh local emulators, checked through the AWS APIs; bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import jwt
+import pytest
+from botocore.exceptions import ClientError
+from dotenv import dotenv_values
+
+from boto_session_manager.testing.local_aws import LocalAws, find_local_aws, start_local_aws
+from boto_session_manager.tests import settings
+from cdk.access_key import DOTENV_MARKER
+from cdk.deploy import (
+    PROJECT_DIR,
+    DeployError,
+    DeployResult,
+    choose_target,
+    deploy_aws,
+    deploy_local,
+    destroy_aws,
+    destroy_local,
+    ensure_cdk_cli,
+    main,
+)
+
+if TYPE_CHECKING:
+    from conftest import FakeGitHub  # tests/cdk/conftest.py
+
+ACCOUNT = settings.LOCAL_AWS_ACCOUNT_ID
+USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{settings.TEST_IAM_USER_NAME}"
+TEST_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.TEST_IAM_ROLE_NAME}"
+CI_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.CI_IAM_ROLE_NAME}"
+PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{settings.GITHUB_OIDC_PROVIDER_HOST}"
+REPOSITORY = f"{settings.GITHUB_OWNER}/{settings.GITHUB_REPOSITORY}"
+
+
+def quiet(_message: str) -> None:
+    """Swallow deploy's progress lines."""
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A fresh emulator with the stack deployed twice into it."""
+
+    emulator: LocalAws
+    first: DeployResult
+    second: DeployResult
+    first_key_secret: str
+    dotenv: Path
+    seconds: float
+
+    def client(self, service: str) -> Any:
+        """An admin client of the emulator."""
+        return self.emulator.boto3_session().client(service, **self.emulator.client_kwargs())
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    """Start a fresh emulator, deploy the stack twice, destroy it and stop the emulator after."""
+    state_dir = tmp_path_factory.mktemp("fresh-local-aws")
+    dotenv = state_dir / ".env"
+    with start_local_aws(tls=True, state_dir=state_dir) as emulator:
+        started = time.monotonic()
+        first = deploy_local(emulator=emulator, dotenv_path=dotenv, log=quiet)
+        seconds = time.monotonic() - started
+        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
+        second = deploy_local(emulator=emulator, dotenv_path=dotenv, log=quiet)
+        try:
+            yield Deployed(emulator, first, second, first_secret, dotenv, seconds)
+        finally:
+            destroy_local(emulator=emulator, dotenv_path=dotenv, stop_emulator=False, log=quiet)
+
+
+def _sts(emulator: LocalAws, key_id: str | None = None, secret: str | None = None) -> Any:
+    session = boto3.Session(
+        aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=emulator.region
+    )
+    return session.client("sts", **emulator.client_kwargs())
+
+
+def _token(sub: str, aud: str = settings.GITHUB_OIDC_AUDIENCE) -> str:
+    """A token shaped like GitHub's (the emulator, unlike AWS, does not check its signature)."""
+    now = int(time.time())
+    claims = {
+        "iss": settings.GITHUB_OIDC_PROVIDER_URL, "aud": aud, "sub": sub, "iat": now,
+        "nbf": now, "exp": now + 300, "repository": REPOSITORY,
+    }  # fmt: skip
+    return jwt.encode(claims, "local-test-signing-key-0123456789abcdef", algorithm="HS256")
+
+
+def _actions(document: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for statement in document["Statement"]:
+        actions = statement["Action"]
+        found.update([actions] if isinstance(actions, str) else actions)
+    return found
+
+
+class TestFreshDeploy:
+    def test_result_and_outputs(self, deployed: Deployed) -> None:
+        """deploy_local returns the stack's outputs, the endpoint and the .env path."""
+        result = deployed.second
+        assert (result.test_user_name, result.test_role_arn, result.ci_role_arn) == (
+            settings.TEST_IAM_USER_NAME, TEST_ROLE_ARN, CI_ROLE_ARN,
+        )  # fmt: skip
+        assert result.endpoint_url == deployed.emulator.endpoint_url
+        assert result.dotenv_path == deployed.dotenv
+        stack = deployed.client("cloudformation").describe_stacks(
+            StackName=settings.CFN_STACK_NAME
+        )["Stacks"][0]
+        assert stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        assert outputs["CiRoleArn"] == CI_ROLE_ARN
+        assert outputs["GitHubOidcProviderArn"] == PROVIDER_ARN
+
+    def test_oidc_provider(self, deployed: Deployed) -> None:
+        """The GitHub provider exists with client id sts.amazonaws.com."""
+        provider = deployed.client("iam").get_open_id_connect_provider(
+            OpenIDConnectProviderArn=PROVIDER_ARN
+        )
+        assert provider["ClientIDList"] == [settings.GITHUB_OIDC_AUDIENCE]
+        assert settings.GITHUB_OIDC_PROVIDER_HOST in provider["Url"]
+
+    def test_user_policy(self, deployed: Deployed) -> None:
+        """The user's one inline policy allows the reads and AssumeRole on the test role only."""
+        iam = deployed.client("iam")
+        [name] = iam.list_user_policies(UserName=settings.TEST_IAM_USER_NAME)["PolicyNames"]
+        document = iam.get_user_policy(UserName=settings.TEST_IAM_USER_NAME, PolicyName=name)[
+            "PolicyDocument"
+        ]
+        document = json.loads(document) if isinstance(document, str) else document
+        assert _actions(document) == {*settings.TEST_READ_ACTIONS, "sts:AssumeRole"}
+        [assume] = [s for s in document["Statement"] if s["Action"] == "sts:AssumeRole"]
+        assert assume["Resource"] == TEST_ROLE_ARN
+
+    def test_roles(self, deployed: Deployed) -> None:
+        """Test role trusts the user and CI role; CI role trusts the provider with aud and sub."""
+        iam = deployed.client("iam")
+        test_role = iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME)["Role"]
+        principals = {
+            s["Principal"]["AWS"] for s in test_role["AssumeRolePolicyDocument"]["Statement"]
+        }
+        assert principals == {USER_ARN, CI_ROLE_ARN}
+        ci_role = iam.get_role(RoleName=settings.CI_IAM_ROLE_NAME)["Role"]
+        assert ci_role["MaxSessionDuration"] == settings.CI_ROLE_MAX_SESSION_SECONDS
+        [trust] = ci_role["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"] == {"Federated": PROVIDER_ARN}
+        host = settings.GITHUB_OIDC_PROVIDER_HOST
+        assert trust["Condition"]["StringEquals"] == {f"{host}:aud": settings.GITHUB_OIDC_AUDIENCE}
+        assert trust["Condition"]["StringLike"] == {f"{host}:sub": [f"repo:{REPOSITORY}:*"]}
+        for role in (settings.TEST_IAM_ROLE_NAME, settings.CI_IAM_ROLE_NAME):
+            names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+            documents = [
+                iam.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"] for n in names
+            ]
+            actions = set().union(*(_actions(d) for d in documents))
+            expected = set(settings.TEST_READ_ACTIONS)
+            if role == settings.CI_IAM_ROLE_NAME:
+                expected.add("sts:AssumeRole")
+            assert actions == expected
+
+    def test_dotenv_key_works_and_reaches_the_test_role(self, deployed: Deployed) -> None:
+        """The .env key is the user's; it may assume the test role; .env points at the emulator."""
+        values = dotenv_values(deployed.dotenv)
+        assert deployed.dotenv.read_text().splitlines()[0] == DOTENV_MARKER
+        assert values[settings.DOTENV_ENDPOINT_URL_VAR] == deployed.emulator.endpoint_url
+        assert values[settings.DOTENV_CA_BUNDLE_VAR] == str(deployed.emulator.ca_bundle)
+        assert values[settings.DOTENV_REGION_VAR] == settings.AWS_REGION
+        sts = _sts(
+            deployed.emulator,
+            values[settings.DOTENV_ACCESS_KEY_ID_VAR],
+            values[settings.DOTENV_SECRET_ACCESS_KEY_VAR],
+        )
+        assert sts.get_caller_identity()["Arn"] == USER_ARN
+        assumed = sts.assume_role(RoleArn=TEST_ROLE_ARN, RoleSessionName="deploy-test")
+        assert assumed["AssumedRoleUser"]["Arn"].startswith(
+            f"arn:aws:sts::{ACCOUNT}:assumed-role/{settings.TEST_IAM_ROLE_NAME}/"
+        )
+        with pytest.raises(ClientError, match="AccessDenied"):
+            sts.assume_role(RoleArn=CI_ROLE_ARN, RoleSessionName="deploy-test")
+
+    def test_second_deploy_rotated_to_one_working_key(self, deployed: Deployed) -> None:
+        """Deploying twice leaves exactly one key, the new one; the first no longer works."""
+        keys = deployed.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
+        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [
+            deployed.second.access_key_id
+        ]
+        assert deployed.first.access_key_id != deployed.second.access_key_id
+        stale = _sts(deployed.emulator, deployed.first.access_key_id, deployed.first_key_secret)
+        with pytest.raises(ClientError):
+            stale.get_caller_identity()
+
+    def test_ci_role_through_web_identity(self, deployed: Deployed) -> None:
+        """A token of this repository gets the CI role, which may assume the test role."""
+        sts = _sts(deployed.emulator, "unused", "unused")
+        creds = sts.assume_role_with_web_identity(
+            RoleArn=CI_ROLE_ARN,
+            RoleSessionName="gha",
+            WebIdentityToken=_token(f"repo:{REPOSITORY}:ref:refs/heads/main"),
+        )["Credentials"]
+        ci = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=deployed.emulator.region,
+        ).client("sts", **deployed.emulator.client_kwargs())
+        assert ci.get_caller_identity()["Arn"].startswith(
+            f"arn:aws:sts::{ACCOUNT}:assumed-role/{settings.CI_IAM_ROLE_NAME}/"
+        )
+        assert ci.assume_role(RoleArn=TEST_ROLE_ARN, RoleSessionName="from-ci")["Credentials"]
+
+    @pytest.mark.parametrize(
+        ("sub", "aud"),
+        [
+            (f"repo:{REPOSITORY}-evil:ref:refs/heads/main", settings.GITHUB_OIDC_AUDIENCE),
+            (
+                f"repo:{settings.GITHUB_OWNER}/other:ref:refs/heads/main",
+                settings.GITHUB_OIDC_AUDIENCE,
+            ),
+            (f"repo:{REPOSITORY}:ref:refs/heads/main", "https://github.com/someone"),
+        ],
+    )
+    def test_ci_role_refuses_other_repositories_and_audiences(
+        self, deployed: Deployed, sub: str, aud: str
+    ) -> None:
+        """Another repository (REPO-evil too) or another audience is refused by the trust policy."""
+        sts = _sts(deployed.emulator, "unused", "unused")
+        with pytest.raises(ClientError, match="AccessDenied"):
+            sts.assume_role_with_web_identity(
+                RoleArn=CI_ROLE_ARN, RoleSessionName="gha", WebIdentityToken=_token(sub, aud)
+            )
+
+    def test_zz_destroy_leaves_nothing(self, deployed: Deployed) -> None:
+        """Destroy removes key, .env, stack, user, roles and the provider; again: nothing to do."""
+        result = destroy_local(
+            emulator=deployed.emulator, dotenv_path=deployed.dotenv, stop_emulator=False, log=quiet
+        )
+        assert result.stack_deleted and not result.nothing_to_destroy
+        assert result.deleted_key_ids == (deployed.second.access_key_id,)
+        assert result.deleted_oidc_provider_arn == PROVIDER_ARN
+        assert not deployed.dotenv.exists()
+        iam, cfn = deployed.client("iam"), deployed.client("cloudformation")
+        for call in (
+            lambda: iam.get_user(UserName=settings.TEST_IAM_USER_NAME),
+            lambda: iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME),
+            lambda: iam.get_role(RoleName=settings.CI_IAM_ROLE_NAME),
+            lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN),
+        ):
+            with pytest.raises(ClientError, match="NoSuchEntity"):
+                call()
+        with pytest.raises(ClientError, match="does not exist"):
+            cfn.describe_stacks(StackName=settings.CFN_STACK_NAME)
+        roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
+        assert all(name.startswith("cdk-") for name in roles), roles  # only CDK bootstrap's
+        assert iam.list_users()["Users"] == []
+        again = destroy_local(
+            emulator=deployed.emulator, dotenv_path=deployed.dotenv, stop_emulator=False, log=quiet
+        )
+        assert again.nothing_to_destroy and not again.stack_deleted
+
+
+def test_background_emulator_lifecycle(tmp_path: Path) -> None:
+    """Without an emulator, deploy starts one in .local-aws/, reuses it, and destroy stops it."""
+    (tmp_path / "cdk").symlink_to(PROJECT_DIR / "cdk", target_is_directory=True)
+    messages: list[str] = []
+    first = deploy_local(project_dir=tmp_path, log=messages.append)
+    state_dir = tmp_path / settings.LOCAL_AWS_STATE_DIR
+    running = find_local_aws(state_dir)
+    assert running is not None and running.endpoint_url == first.endpoint_url
+    assert (state_dir / "pid").read_text().strip() == str(running.pid)
+    assert first.dotenv_path == tmp_path / settings.DOTENV_PATH
+    second = deploy_local(project_dir=tmp_path, log=messages.append)
+    assert second.endpoint_url == first.endpoint_url
+    assert any("reusing the local AWS emulator" in m for m in messages)
+    result = destroy_local(project_dir=tmp_path, log=messages.append)
+    assert result.emulator_stopped and result.stack_deleted
+    assert find_local_aws(state_dir) is None
+    assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
+    assert not (tmp_path / settings.DOTENV_PATH).exists()
+    assert destroy_local(project_dir=tmp_path, log=messages.append).nothing_to_destroy
+
+
+def _use_profile(monkeypatch: pytest.MonkeyPatch, config: Path, ca_bundle: Path | None) -> None:
+    """Make ``config`` the only AWS configuration this process and its children see."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config.with_name("no-credentials")))
+    if ca_bundle is not None:
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(ca_bundle))
+        monkeypatch.setenv("NODE_EXTRA_CA_CERTS", str(ca_bundle))
+
+
+def test_aws_target_through_a_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: FakeGitHub
+) -> None:
+    """The aws target, pointed by a profile at an emulator standing in for an account.
+
+    The account already has a provider, so the stack imports it and destroy leaves it; a token
+    without rights fails after the stack and .env are in place; with rights the CI role ARN is
+    stored as the repository variable.
+    """
+    token = "ghp_local-test-token-not-real"
+    with start_local_aws(tls=True, state_dir=tmp_path / "account") as account:
+        iam = account.boto3_session().client("iam", **account.client_kwargs())
+        iam.create_open_id_connect_provider(
+            Url=settings.GITHUB_OIDC_PROVIDER_URL, ClientIDList=[settings.GITHUB_OIDC_AUDIENCE]
+        )
+        config = tmp_path / "config"
+        config.write_text(
+            f"[profile account]\nregion = {settings.AWS_REGION}\n"
+            f"endpoint_url = {account.endpoint_url}\n"
+            f"aws_access_key_id = {settings.LOCAL_AWS_ADMIN_ACCESS_KEY_ID}\n"
+            f"aws_secret_access_key = {settings.LOCAL_AWS_ADMIN_SECRET_ACCESS_KEY}\n"
+        )
+        _use_profile(monkeypatch, config, account.ca_bundle)
+        dotenv = tmp_path / ".env"
+        options: dict[str, Any] = {
+            "profile": "account", "dotenv_path": dotenv, "github_token": token,
+            "github_api_url": github.url, "log": quiet,
+        }  # fmt: skip
+
+        github.statuses["PATCH"] = 403
+        with pytest.raises(DeployError, match="Variables: read and write") as refused:
+            deploy_aws(**options)
+        assert "stack and .env are in place" in str(refused.value)
+        assert token not in str(refused.value)
+        assert dotenv.is_file()
+
+        github.statuses.update({"PATCH": 404, "POST": 201})
+        result = deploy_aws(**options)
+        assert github.requests[-1]["method"] == "POST"
+        assert github.requests[-1]["body"] == {
+            "name": settings.GITHUB_REPO_VAR_ROLE_ARN,
+            "value": result.ci_role_arn,
+        }
+        assert result.oidc_provider_arn == PROVIDER_ARN
+        keys = iam.list_access_keys(UserName=settings.TEST_IAM_USER_NAME)["AccessKeyMetadata"]
+        assert [k["AccessKeyId"] for k in keys] == [result.access_key_id]
+
+        destroyed = destroy_aws(profile="account", dotenv_path=dotenv, log=quiet)
+        assert destroyed.stack_deleted and destroyed.deleted_oidc_provider_arn is None
+        assert not dotenv.exists()
+        iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN)  # still there
+        with pytest.raises(ClientError, match="NoSuchEntity"):
+            iam.get_user(UserName=settings.TEST_IAM_USER_NAME)
+        assert destroy_aws(profile="account", dotenv_path=dotenv, log=quiet).nothing_to_destroy
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+class TestBadInput:
+    def test_unknown_target(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An unknown target is one error line naming both valid targets."""
+        assert main(["deploy", "mars"], environ={}) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "-- local" in err and "-- aws" in err
+
+    def test_aws_without_profile(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Target aws without AWS_PROFILE_FOR_CDK says which variable to set."""
+        assert main(["deploy", "aws"], environ={}) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK in err
+
+    def test_unconfigured_profile(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """A profile missing from the AWS config is one line with the command that fixes it."""
+        (tmp_path / "config").write_text("")
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "config"))
+        env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "nope"}
+        assert main(["deploy"], environ=env) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "aws configure --profile nope" in err
+
+    def test_profile_refused_by_sts(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+        local_aws: LocalAws,
+    ) -> None:
+        """A profile whose key the endpoint refuses is one line, before anything is deployed."""
+        unknown_key = "AKIA" + uuid.uuid4().hex[:16].upper()
+        (tmp_path / "config").write_text(
+            "[profile stale]\n"
+            f"region = {settings.AWS_REGION}\n"
+            f"endpoint_url = {local_aws.endpoint_url}\n"
+            f"ca_bundle = {local_aws.ca_bundle}\n"
+            f"aws_access_key_id = {unknown_key}\n"
+            "aws_secret_access_key = not-a-real-secret\n"
+        )
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+        for name in (
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_CA_BUNDLE",
+        ):
+            monkeypatch.delenv(name, raising=False)
+        env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "stale"}
+        assert main(["deploy", "aws"], environ=env) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "'stale'" in err and "refused by STS" in err
+        assert "not-a-real-secret" not in err
+
+    def test_missing_node(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        """Without node and npm on PATH the error says to install Node.js."""
+        monkeypatch.setenv("PATH", str(tmp_path))
+        with pytest.raises(DeployError, match=r"node and npm not found .* Node\.js >= 18"):
+            ensure_cdk_cli(PROJECT_DIR / "cdk", log=quiet)
+
+    def test_default_target_is_local_and_said_loudly(self) -> None:
+        """Without a profile the target is local, announced in capitals; with one it is aws."""
+        messages: list[str] = []
+        assert choose_target(None, {}, log=messages.append) == "local"
+        assert any("TARGETING THE LOCAL AWS EMULATOR" in m for m in messages)
+        env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "admin"}
+        assert choose_target(None, env, log=messages.append) == "aws"
+
+    def test_destroy_on_nothing_cleans_a_stale_local_dotenv(self, tmp_path: Path) -> None:
+        """Destroy with no emulator running succeeds and removes .env left for a dead emulator."""
+        dotenv = tmp_path / settings.DOTENV_PATH
+        dotenv.write_text(
+            f"{DOTENV_MARKER}\n{settings.DOTENV_ENDPOINT_URL_VAR}='https://127.0.0.1:1'\n"
+        )
+        messages: list[str] = []
+        result = destroy_local(project_dir=tmp_path, log=messages.append)
+        assert result.nothing_to_destroy
+        assert not dotenv.exists()
+        assert any("nothing to destroy" in m for m in messages)
+
+    def test_plain_http_emulator_is_refused(self, tmp_path: Path) -> None:
+        """An emulator without TLS is refused up front: the CDK bootstrap bucket denies HTTP."""
+        with start_local_aws(state_dir=tmp_path / "http") as plain:
+            with pytest.raises(DeployError, match="needs the emulator over HTTPS"):
+                deploy_local(emulator=plain, dotenv_path=tmp_path / ".env", log=quiet)
+            iam = plain.boto3_session().client("iam", **plain.client_kwargs())
+            assert iam.list_users()["Users"] == []
+        assert not (tmp_path / ".env").exists()

@@ -1,0 +1,357 @@
+"""The synthesized template: resources, policies, outputs, and the CI role's trust conditions."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from aws_cdk.assertions import Match, Template
+
+from boto_session_manager.tests import settings
+from cdk.app import build_app
+from cdk.github_oidc import GitHubSubjectFilter, aud_condition_key, sub_condition_key
+
+OWNER, REPO = settings.GITHUB_OWNER, settings.GITHUB_REPOSITORY
+IMPORTED_ARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+AUD, SUB = aud_condition_key(), sub_condition_key()
+
+
+def _template(context: dict[str, Any] | None = None) -> Template:
+    _app, stack = build_app(context=context, nag=False)
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    """The default stack: provider created, every job of the repository trusted."""
+    return _template()
+
+
+@pytest.fixture(scope="module")
+def imported_template() -> Template:
+    """Import mode, narrowed to a branch and an environment, immutable form accepted too."""
+    return _template(
+        {
+            "oidcProviderArn": IMPORTED_ARN,
+            "githubBranches": "main",
+            "githubEnvironments": "prod",
+            "githubOwnerId": "1001",
+            "githubRepositoryId": "2002",
+        }
+    )
+
+
+def string_like(pattern: str, value: str) -> bool:
+    """IAM ``StringLike``: ``*`` is any run of characters, ``?`` one character, all else literal."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
+def _resources(template: Template, type_: str) -> dict[str, Any]:
+    return dict(template.find_resources(type_))
+
+
+def _role(template: Template, name: str) -> dict[str, Any]:
+    roles = [
+        r for r in _resources(template, "AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == name
+    ]  # fmt: skip
+    assert len(roles) == 1
+    return roles[0]
+
+
+def _web_identity_statements(template: Template) -> Iterator[dict[str, Any]]:
+    for role in _resources(template, "AWS::IAM::Role").values():
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            if "sts:AssumeRoleWithWebIdentity" in actions:
+                yield statement
+
+
+def _sub_patterns(template: Template) -> list[str]:
+    patterns: list[str] = []
+    for statement in _web_identity_statements(template):
+        for keys in statement["Condition"].values():
+            if SUB in keys:
+                value = keys[SUB]
+                patterns += [value] if isinstance(value, str) else list(value)
+    return patterns
+
+
+def _logical_id(template: Template, type_: str, name_key: str, name: str) -> str:
+    for logical_id, resource in _resources(template, type_).items():
+        if resource["Properties"].get(name_key) == name:
+            return logical_id
+    raise AssertionError(f"no {type_} named {name}")
+
+
+EVIL_SUBS = [
+    f"repo:{OWNER}/{REPO}-evil:ref:refs/heads/main",
+    f"repo:{OWNER}/{REPO}-evil:environment:prod",
+    f"repo:{OWNER}/{REPO}-evil:pull_request",
+    f"repo:{OWNER}/{REPO}evil:ref:refs/heads/main",
+    f"repo:{OWNER}-evil/{REPO}:ref:refs/heads/main",
+    f"repo:evil/{REPO}:ref:refs/heads/main",
+    f"repo:{OWNER}@1001/{REPO}-evil@2002:ref:refs/heads/main",
+    f"repo:{OWNER}@1001/{REPO}@9999:ref:refs/heads/main",
+    f"repo:{OWNER}@9999/{REPO}@2002:environment:prod",
+    f"repo:{OWNER.lower()}x/{REPO}:ref:refs/heads/main",
+]
+
+
+class TestResources:
+    def test_oidc_provider_created_natively(self, template: Template) -> None:
+        """Create mode makes one native AWS::IAM::OIDCProvider for GitHub with client id STS."""
+        template.resource_count_is("AWS::IAM::OIDCProvider", 1)
+        template.has_resource_properties(
+            "AWS::IAM::OIDCProvider",
+            {
+                "Url": settings.GITHUB_OIDC_PROVIDER_URL,
+                "ClientIdList": [settings.GITHUB_OIDC_AUDIENCE],
+            },
+        )
+        assert not _resources(template, "Custom::AWSCDKOpenIdConnectProvider")
+        assert not _resources(template, "AWS::Lambda::Function")
+
+    def test_import_mode_references_the_given_provider(self, imported_template: Template) -> None:
+        """Import mode creates no provider and trusts the given provider ARN."""
+        imported_template.resource_count_is("AWS::IAM::OIDCProvider", 0)
+        statements = list(_web_identity_statements(imported_template))
+        assert [s["Principal"]["Federated"] for s in statements] == [IMPORTED_ARN]
+
+    def test_user_is_programmatic_only_and_has_no_key(self, template: Template) -> None:
+        """The test user has no console password, and no access key is in the template."""
+        template.has_resource_properties(
+            "AWS::IAM::User", {"UserName": settings.TEST_IAM_USER_NAME}
+        )
+        user = next(iter(_resources(template, "AWS::IAM::User").values()))
+        assert "LoginProfile" not in user["Properties"]
+        template.resource_count_is("AWS::IAM::AccessKey", 0)
+
+    def test_user_policy(self, template: Template) -> None:
+        """The user may read its identity and assume the test role, nothing else."""
+        user_id = _logical_id(template, "AWS::IAM::User", "UserName", settings.TEST_IAM_USER_NAME)
+        role_id = _logical_id(template, "AWS::IAM::Role", "RoleName", settings.TEST_IAM_ROLE_NAME)
+        template.has_resource_properties(
+            "AWS::IAM::Policy",
+            {
+                "Users": [{"Ref": user_id}],
+                "PolicyDocument": {
+                    "Statement": [
+                        {
+                            "Action": list(settings.TEST_READ_ACTIONS),
+                            "Effect": "Allow",
+                            "Resource": "*",
+                            "Sid": "ReadOwnIdentity",
+                        },
+                        {
+                            "Action": "sts:AssumeRole",
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [role_id, "Arn"]},
+                            "Sid": "AssumeTestRole",
+                        },
+                    ],
+                    "Version": "2012-10-17",
+                },
+            },
+        )
+
+    def test_test_role_trusts_only_user_and_ci_role(self, template: Template) -> None:
+        """The test role trusts exactly the test user and the CI role, never the account."""
+        user_id = _logical_id(template, "AWS::IAM::User", "UserName", settings.TEST_IAM_USER_NAME)
+        ci_id = _logical_id(template, "AWS::IAM::Role", "RoleName", settings.CI_IAM_ROLE_NAME)
+        role = _role(template, settings.TEST_IAM_ROLE_NAME)
+        principals = [
+            s["Principal"] for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        ]
+        assert principals == [
+            {"AWS": {"Fn::GetAtt": [user_id, "Arn"]}},
+            {"AWS": {"Fn::GetAtt": [ci_id, "Arn"]}},
+        ]
+        assert ":root" not in str(role)
+
+    def test_test_role_policy_is_identity_reads(self, template: Template) -> None:
+        """The test role may only read its own identity."""
+        role_id = _logical_id(template, "AWS::IAM::Role", "RoleName", settings.TEST_IAM_ROLE_NAME)
+        template.has_resource_properties(
+            "AWS::IAM::Policy",
+            {
+                "Roles": [{"Ref": role_id}],
+                "PolicyDocument": {
+                    "Statement": [
+                        Match.object_like(
+                            {"Action": list(settings.TEST_READ_ACTIONS), "Resource": "*"}
+                        )
+                    ]
+                },
+            },
+        )
+
+    def test_ci_role(self, template: Template) -> None:
+        """The CI role: web identity with aud and sub, one hour, reads plus AssumeRole."""
+        template.has_resource_properties(
+            "AWS::IAM::Role",
+            {
+                "RoleName": settings.CI_IAM_ROLE_NAME,
+                "MaxSessionDuration": settings.CI_ROLE_MAX_SESSION_SECONDS,
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        {
+                            "Action": "sts:AssumeRoleWithWebIdentity",
+                            "Effect": "Allow",
+                            "Principal": {"Federated": Match.any_value()},
+                            "Condition": {
+                                "StringEquals": {AUD: settings.GITHUB_OIDC_AUDIENCE},
+                                "StringLike": {SUB: [f"repo:{OWNER}/{REPO}:*"]},
+                            },
+                        }
+                    ]
+                },
+            },
+        )
+        ci_id = _logical_id(template, "AWS::IAM::Role", "RoleName", settings.CI_IAM_ROLE_NAME)
+        role_id = _logical_id(template, "AWS::IAM::Role", "RoleName", settings.TEST_IAM_ROLE_NAME)
+        template.has_resource_properties(
+            "AWS::IAM::Policy",
+            {
+                "Roles": [{"Ref": ci_id}],
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {"Action": list(settings.TEST_READ_ACTIONS), "Resource": "*"}
+                            ),
+                            Match.object_like(
+                                {
+                                    "Action": "sts:AssumeRole",
+                                    "Resource": {"Fn::GetAtt": [role_id, "Arn"]},
+                                }
+                            ),
+                        ]
+                    )
+                },
+            },
+        )
+
+    def test_outputs(self, template: Template) -> None:
+        """The stack outputs both role ARNs and the user name."""
+        outputs = template.find_outputs("*")
+        assert {"TestRoleArn", "CiRoleArn", "TestUserName"} <= set(outputs)
+        assert outputs["TestUserName"]["Value"] == {
+            "Ref": _logical_id(template, "AWS::IAM::User", "UserName", settings.TEST_IAM_USER_NAME)
+        }
+
+    def test_no_bootstrap_version_rule(self, template: Template) -> None:
+        """The template has no bootstrap-version rule or parameter (the emulator lacks them)."""
+        as_json = template.to_json()
+        assert "Rules" not in as_json
+        assert "BootstrapVersion" not in as_json.get("Parameters", {})
+
+
+class TestTrustConditions:
+    @pytest.mark.parametrize("which", ["template", "imported_template"])
+    def test_every_web_identity_trust_has_aud_and_sub(
+        self, which: str, request: pytest.FixtureRequest
+    ) -> None:
+        """Each web-identity statement checks aud (StringEquals STS) and sub."""
+        template: Template = request.getfixturevalue(which)
+        statements = list(_web_identity_statements(template))
+        assert statements
+        for statement in statements:
+            condition = statement["Condition"]
+            assert condition["StringEquals"][AUD] == settings.GITHUB_OIDC_AUDIENCE
+            assert any(SUB in keys for keys in condition.values())
+
+    @pytest.mark.parametrize("which", ["template", "imported_template"])
+    def test_no_sub_pattern_wider_than_the_repository(
+        self, which: str, request: pytest.FixtureRequest
+    ) -> None:
+        """Every sub pattern starts with the repository's literal prefix (no wildcard in it)."""
+        template: Template = request.getfixturevalue(which)
+        prefix = re.compile(rf"^repo:{re.escape(OWNER)}(@\d+)?/{re.escape(REPO)}(@\d+)?:")
+        patterns = _sub_patterns(template)
+        assert patterns
+        for pattern in patterns:
+            match = prefix.match(pattern)
+            assert match, pattern
+            assert "*" not in match.group(0) and "?" not in match.group(0)
+            assert pattern != "*" and not pattern.startswith("repo:*")
+
+    @pytest.mark.parametrize("which", ["template", "imported_template"])
+    def test_evil_repository_cannot_match(self, which: str, request: pytest.FixtureRequest) -> None:
+        """Subjects of OWNER/REPO-evil and look-alikes match no sub pattern (StringLike rules)."""
+        template: Template = request.getfixturevalue(which)
+        for pattern in _sub_patterns(template):
+            for evil in EVIL_SUBS:
+                assert not string_like(pattern, evil), (pattern, evil)
+
+    def test_default_accepts_every_job_of_the_repository(self, template: Template) -> None:
+        """The default pattern accepts branches, tags, pull requests and environments."""
+        patterns = _sub_patterns(template)
+        for good in [
+            f"repo:{OWNER}/{REPO}:ref:refs/heads/main",
+            f"repo:{OWNER}/{REPO}:ref:refs/tags/v1.0.0",
+            f"repo:{OWNER}/{REPO}:pull_request",
+            f"repo:{OWNER}/{REPO}:environment:prod",
+        ]:
+            assert any(string_like(p, good) for p in patterns), good
+
+    def test_narrowed_accepts_only_what_was_named(self, imported_template: Template) -> None:
+        """Narrowed to main and prod, in both sub forms; other refs are refused."""
+        patterns = _sub_patterns(imported_template)
+        assert sorted(patterns) == sorted(
+            [
+                f"repo:{OWNER}/{REPO}:ref:refs/heads/main",
+                f"repo:{OWNER}/{REPO}:environment:prod",
+                f"repo:{OWNER}@1001/{REPO}@2002:ref:refs/heads/main",
+                f"repo:{OWNER}@1001/{REPO}@2002:environment:prod",
+            ]
+        )
+        for bad in [
+            f"repo:{OWNER}/{REPO}:ref:refs/heads/dev",
+            f"repo:{OWNER}/{REPO}:pull_request",
+            f"repo:{OWNER}/{REPO}:ref:refs/tags/main",
+            f"repo:{OWNER}/{REPO}:environment:prod-2",
+        ]:
+            assert not any(string_like(p, bad) for p in patterns), bad
+
+
+class TestSubjectFilter:
+    def test_tags_and_pull_requests(self) -> None:
+        """Tags and pull requests become their exact sub forms."""
+        subject = GitHubSubjectFilter(owner="o", repository="r", tags=("v*",), pull_requests=True)
+        assert subject.sub_patterns() == ["repo:o/r:ref:refs/tags/v*", "repo:o/r:pull_request"]
+
+    def test_immutable_only(self) -> None:
+        """Without the name form only the id-carrying form is accepted."""
+        subject = GitHubSubjectFilter(
+            owner="o", repository="r", owner_id=1, repository_id=2, accept_name_form=False
+        )
+        assert subject.sub_patterns() == ["repo:o@1/r@2:*"]
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"owner": "*"}, "owner"),
+            ({"owner": "o*"}, "owner"),
+            ({"repository": "r?"}, "repository"),
+            ({"repository": "r:x"}, "repository"),
+            ({"branches": ("*",)}, "branch"),
+            ({"environments": ("a b",)}, "environment"),
+            ({"tags": ("${aws:username}",)}, "tag"),
+            ({"owner_id": 1}, "together"),
+            ({"accept_name_form": False}, "needs owner_id"),
+        ],
+    )
+    def test_rejects_unsafe_values(self, kwargs: dict[str, Any], message: str) -> None:
+        """Wildcards in names, bare wildcards, policy variables and half ids are refused."""
+        values: dict[str, Any] = {"owner": "o", "repository": "r"} | kwargs
+        with pytest.raises(ValueError, match=re.escape(message)):
+            GitHubSubjectFilter(**values)

@@ -1,0 +1,189 @@
+"""Through GitHub Actions OIDC: the CI role, role chaining, `bsm github-env`, the trust boundary."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from boto_session_manager import BotoSesManager
+from boto_session_manager.exceptions import RoleTrustError
+from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
+from boto_session_manager.testing.local_aws import LocalAws
+from boto_session_manager.tests import settings
+
+from .conftest import REPOSITORY, AwsTarget
+
+WHOAMI = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
+
+
+def ci_role_name(target: AwsTarget) -> str:
+    """The CI role's name from its ARN."""
+    return target.ci_role_arn.split("/")[-1]
+
+
+class TestCiRole:
+    def test_ci_role_through_oidc(self, ci_bsm: BotoSesManager, aws_target: AwsTarget) -> None:
+        """The token is exchanged for the CI role's credentials."""
+        assert ci_bsm.principal_arn.startswith(
+            f"arn:aws:sts::{aws_target.account_id}:assumed-role/{ci_role_name(aws_target)}/"
+        )
+        expiry = ci_bsm.expiration_time
+        assert expiry is not None and not ci_bsm.is_expired()
+
+    def test_ci_role_then_test_role(self, ci_bsm: BotoSesManager, aws_target: AwsTarget) -> None:
+        """From the CI role, the test role is assumed, plain and with auto-refresh."""
+        role_name = aws_target.test_role_arn.split("/")[-1]
+        plain = ci_bsm.assume_role(aws_target.test_role_arn, role_session_name="it-from-ci")
+        assert plain.principal_arn.endswith(f":assumed-role/{role_name}/it-from-ci")
+        refreshing = ci_bsm.assume_role(
+            aws_target.test_role_arn, role_session_name="it-from-ci-r", auto_refresh=True
+        )
+        assert refreshing.principal_arn.endswith(f":assumed-role/{role_name}/it-from-ci-r")
+
+    def test_github_env_hands_credentials_to_the_next_step(
+        self, aws_target: AwsTarget, oidc_environ: Mapping[str, str], scratch_dir: Path
+    ) -> None:
+        """`bsm github-env` masks and exports the CI role's credentials; a next step uses them."""
+        github_env = scratch_dir / "github_env"
+        github_env.write_text("")
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACTIONS_"))}
+        step_env = {
+            **base, **oidc_environ, **aws_target.endpoint_env(), "GITHUB_ENV": str(github_env),
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "boto_session_manager.cli", "--role-arn",
+             aws_target.ci_role_arn, "github-env"],
+            env=step_env, capture_output=True, text=True, timeout=120, cwd=scratch_dir,
+        )
+        assert result.returncode == 0, result.stderr
+        exported = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
+        masks = [line.removeprefix("::add-mask::") for line in result.stdout.splitlines()]
+        assert masks == [
+            exported["AWS_ACCESS_KEY_ID"], exported["AWS_SECRET_ACCESS_KEY"],
+            exported["AWS_SESSION_TOKEN"],
+        ]
+        for secret in masks[1:]:
+            assert secret not in result.stderr
+        next_step = {**base, **aws_target.endpoint_env(), **exported, "GITHUB_ACTIONS": "true"}
+        out = subprocess.run(
+            [sys.executable, "-c", WHOAMI], env=next_step, capture_output=True, text=True,
+            check=True, timeout=60,
+        )
+        assert f":assumed-role/{ci_role_name(aws_target)}/" in out.stdout
+
+
+def _refused(
+    issuer: GitHubOidcIssuer, target: AwsTarget, role_arn: str, context: GitHubRunContext,
+    audience: str = "sts.amazonaws.com",
+) -> RoleTrustError:
+    issuer.context = context
+    bsm = BotoSesManager.from_github_oidc(
+        role_arn, audience=audience, environ=issuer.environ(), region_name=target.region,
+        default_client_kwargs=target.client_kwargs(),
+    )
+    with pytest.raises(RoleTrustError) as info:
+        bsm.get_frozen_credentials()
+    return info.value
+
+
+class TestTrustBoundary:
+    @pytest.mark.parametrize(
+        "repository",
+        [f"{settings.GITHUB_OWNER}/another-repository", f"{REPOSITORY}-evil",
+         f"someone-else/{settings.GITHUB_REPOSITORY}"],
+        ids=["other-repository", "repo-evil", "other-owner"],
+    )
+    def test_token_for_another_repository(
+        self, forging_issuer: GitHubOidcIssuer, aws_target: AwsTarget, repository: str
+    ) -> None:
+        """A token of any other repository is refused with the clear trust error."""
+        error = _refused(
+            forging_issuer, aws_target, aws_target.ci_role_arn,
+            GitHubRunContext(repository=repository),
+        )
+        assert aws_target.ci_role_arn in str(error)
+        assert f"repository='{repository}'" in str(error)
+
+    def test_wrong_audience(self, forging_issuer: GitHubOidcIssuer, aws_target: AwsTarget) -> None:
+        """A token of the right repository for another audience is refused."""
+        error = _refused(
+            forging_issuer, aws_target, aws_target.ci_role_arn,
+            GitHubRunContext(repository=REPOSITORY), audience="https://github.com/someone",
+        )
+        assert "aud='https://github.com/someone'" in str(error)
+
+
+@pytest.fixture(scope="module")
+def narrowed_role(local_emulator: LocalAws) -> Iterator[str]:
+    """A role whose sub is narrowed to branch main and environment prod (local only)."""
+    from cdk.github_oidc import GitHubSubjectFilter, aud_condition_key, sub_condition_key
+
+    iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
+    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    provider_arn = next(
+        p["Arn"] for p in providers if p["Arn"].endswith(settings.GITHUB_OIDC_PROVIDER_HOST)
+    )
+    subject = GitHubSubjectFilter(
+        owner=settings.GITHUB_OWNER, repository=settings.GITHUB_REPOSITORY,
+        branches=("main",), environments=("prod",),
+    )
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {aud_condition_key(): settings.GITHUB_OIDC_AUDIENCE},
+            "StringLike": {sub_condition_key(): subject.sub_patterns()},
+        },
+    }]}
+    name = f"bsm-narrowed-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="whoami", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+    yield arn
+    iam.delete_role_policy(RoleName=name, PolicyName="whoami")
+    iam.delete_role(RoleName=name)
+
+
+class TestNarrowedSub:
+    @pytest.mark.parametrize(
+        "context",
+        [GitHubRunContext(repository=REPOSITORY, ref="refs/heads/main"),
+         GitHubRunContext(repository=REPOSITORY, ref="refs/heads/dev", environment="prod")],
+        ids=["branch-main", "environment-prod"],
+    )
+    def test_inside_the_narrowed_sub(
+        self, forging_issuer: GitHubOidcIssuer, aws_target: AwsTarget, narrowed_role: str,
+        context: GitHubRunContext,
+    ) -> None:
+        """The named branch and the named environment are accepted."""
+        forging_issuer.context = context
+        bsm = BotoSesManager.from_github_oidc(
+            narrowed_role, environ=forging_issuer.environ(), region_name=aws_target.region,
+            default_client_kwargs=aws_target.client_kwargs(),
+        )
+        assert f":assumed-role/{narrowed_role.split('/')[-1]}/" in bsm.principal_arn
+
+    @pytest.mark.parametrize(
+        "context",
+        [GitHubRunContext(repository=REPOSITORY, ref="refs/heads/dev"),
+         GitHubRunContext(repository=REPOSITORY, ref="refs/heads/main", environment="staging"),
+         GitHubRunContext(repository=REPOSITORY, ref="refs/tags/v1.0.0"),
+         GitHubRunContext(repository=REPOSITORY, event_name="pull_request",
+                          ref="refs/pull/1/merge")],
+        ids=["branch-dev", "environment-staging", "tag", "pull-request"],
+    )
+    def test_outside_the_narrowed_sub(
+        self, forging_issuer: GitHubOidcIssuer, aws_target: AwsTarget, narrowed_role: str,
+        context: GitHubRunContext,
+    ) -> None:
+        """Another branch, environment, a tag or a pull request is refused with the trust error."""
+        error = _refused(forging_issuer, aws_target, narrowed_role, context)
+        assert narrowed_role in str(error)

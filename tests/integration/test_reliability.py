@@ -1,0 +1,266 @@
+"""Reliability: no secret leaks, recovery from faults, and one token for a loaded manager."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from boto_session_manager import BotoSesManager
+from boto_session_manager.exceptions import BotoSesManagerError
+from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
+from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
+
+from .conftest import REPOSITORY, AwsTarget
+
+
+class TestSecretScan:
+    def test_no_secret_in_logs_output_errors_or_reprs(
+        self,
+        aws_target: AwsTarget,
+        forging_issuer: GitHubOidcIssuer,
+        caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Known secrets never show in logs, stdout/stderr, exception messages or reprs."""
+        caplog.set_level(logging.DEBUG, logger="boto_session_manager")
+        caplog.set_level(logging.INFO)
+        assert aws_target.dotenv_path is not None
+        user = BotoSesManager.from_dotenv(aws_target.dotenv_path)
+        forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
+        forging_issuer.fail_next(1, status=503)  # a retry, so the retry log line is scanned too
+        ci = BotoSesManager.from_github_oidc(
+            aws_target.ci_role_arn, environ=forging_issuer.environ(), region_name=aws_target.region,
+            default_client_kwargs=aws_target.client_kwargs(),
+        )
+        role = ci.assume_role(aws_target.test_role_arn, auto_refresh=True)
+        ci.print_who_am_i()
+        role.print_who_am_i(masked=False)
+        ci_creds, role_creds = ci.get_frozen_credentials(), role.get_frozen_credentials()
+        messages: list[str] = []
+        forging_issuer.context = GitHubRunContext(repository=f"{REPOSITORY}-evil")
+        denied = BotoSesManager.from_github_oidc(
+            aws_target.ci_role_arn, environ=forging_issuer.environ(),
+            region_name=aws_target.region, default_client_kwargs=aws_target.client_kwargs(),
+        )
+        with pytest.raises(BotoSesManagerError) as info:
+            denied.get_frozen_credentials()
+        messages.append(str(info.value))
+        forging_issuer.fail_next(1, status=401)
+        with pytest.raises(BotoSesManagerError) as info:
+            BotoSesManager.from_github_oidc(
+                aws_target.ci_role_arn, environ=forging_issuer.environ(),
+                region_name=aws_target.region, default_client_kwargs=aws_target.client_kwargs(),
+            ).get_frozen_credentials()
+        messages.append(str(info.value))
+
+        secrets = {
+            "user secret key": user.aws_secret_access_key,
+            "ci secret key": ci_creds.secret_key,
+            "ci session token": ci_creds.token,
+            "role secret key": role_creds.secret_key,
+            "role session token": role_creds.token,
+            "request token": forging_issuer.environ()["ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+            "OIDC JWT signature": forging_issuer.mint("sts.amazonaws.com").split(".")[2],
+        }
+        out, err = capsys.readouterr()
+        haystacks = {
+            "logs": caplog.text, "stdout": out, "stderr": err, "errors": "\n".join(messages),
+            "reprs": "\n".join(repr(x) for x in (user, ci, role, denied, ci.web_identity_exchange)),
+        }
+        assert "assumed-role" in out and "retry" in caplog.text  # the scan saw real content
+        for secret_name, secret in secrets.items():
+            assert secret
+            for place, text in haystacks.items():
+                assert secret not in text, f"{secret_name} leaked into {place}"
+
+
+class _FaultyStsProxy:
+    """A real HTTP proxy to the emulator that answers InvalidIdentityToken N times first."""
+
+    def __init__(self, upstream: str, ca_bundle: str | None, failures: int) -> None:
+        self.upstream, self.ca_bundle, self.failures = upstream, ca_bundle, failures
+        self.web_identity_calls = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                """Silence the request log."""
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if b"Action=AssumeRoleWithWebIdentity" in body:
+                    proxy.web_identity_calls += 1
+                    if proxy.failures > 0:
+                        proxy.failures -= 1
+                        self._answer(400, b"<ErrorResponse><Error><Type>Sender</Type>"
+                                          b"<Code>InvalidIdentityToken</Code><Message>Couldn't "
+                                          b"retrieve verification key</Message></Error>"
+                                          b"<RequestId>1</RequestId></ErrorResponse>")
+                        return
+                headers = dict(self.headers.items())  # Host too: it is part of the signature
+                answer = requests.post(
+                    proxy.upstream + self.path, data=body, headers=headers, timeout=30,
+                    verify=proxy.ca_bundle or True,
+                )
+                self._answer(answer.status_code, answer.content)
+
+            def _answer(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TestFaults:
+    def test_token_endpoint_fails_twice_then_answers(
+        self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer
+    ) -> None:
+        """Two 5xx from the token endpoint: the caller still gets the CI role, no error."""
+        forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
+        forging_issuer.fail_next(2, status=502)
+        ci = BotoSesManager.from_github_oidc(
+            aws_target.ci_role_arn, environ=forging_issuer.environ(), region_name=aws_target.region,
+            default_client_kwargs=aws_target.client_kwargs(),
+        )
+        assert ":assumed-role/" in ci.principal_arn
+        assert forging_issuer.requests_received == 3 and forging_issuer.tokens_served == 1
+
+    def test_sts_invalid_identity_token_once(
+        self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer
+    ) -> None:
+        """STS answering InvalidIdentityToken once is retried with a fresh token."""
+        proxy = _FaultyStsProxy(aws_target.endpoint_url or "", aws_target.ca_bundle, failures=1)
+        try:
+            forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
+            ci = BotoSesManager.from_github_oidc(
+                aws_target.ci_role_arn, environ=forging_issuer.environ(),
+                region_name=aws_target.region, default_client_kwargs={"endpoint_url": proxy.url},
+            )
+            assert ":assumed-role/" in ci.principal_arn
+            assert proxy.web_identity_calls == 2
+            assert forging_issuer.tokens_served == 2
+        finally:
+            proxy.close()
+
+
+@pytest.fixture
+def restartable_emulator(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A private emulator that keeps its state across restarts, with a web-identity role."""
+    state = tmp_path / "state"
+    emulator = start_local_aws(state_dir=state, persist_state=True)
+    handle: dict[str, Any] = {"emulator": emulator, "state": state}
+    try:
+        iam = emulator.boto3_session().client("iam", **emulator.client_kwargs())
+        provider = iam.create_open_id_connect_provider(
+            Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"],
+            ThumbprintList=["f" * 40],
+        )["OpenIDConnectProviderArn"]
+        name = f"bsm-restart-{uuid.uuid4().hex[:8]}"
+        handle["role_arn"] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                    "StringLike": {"token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:*"},
+                }}]}))["Role"]["Arn"]
+        iam.put_role_policy(RoleName=name, PolicyName="whoami", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+        yield handle
+    finally:
+        handle["emulator"].stop()
+
+
+def test_emulator_restart_between_calls_of_a_refreshing_manager(
+    restartable_emulator: dict[str, Any], github_oidc_issuer: GitHubOidcIssuer
+) -> None:
+    """A refreshing manager's caller sees no error when the emulator restarts between calls."""
+    emulator: LocalAws = restartable_emulator["emulator"]
+    github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
+    now = [dt.datetime.now(dt.timezone.utc)]
+    bsm = BotoSesManager.from_github_oidc(
+        restartable_emulator["role_arn"], environ=github_oidc_issuer.environ(),
+        region_name="us-east-1", time_fetcher=lambda: now[0],
+        default_client_kwargs={"endpoint_url": emulator.endpoint_url},
+    )
+    sts = bsm.sts_client
+    first = sts.get_caller_identity()["Arn"]
+    emulator.stop()
+    restarted = start_local_aws(
+        port=emulator.port, state_dir=restartable_emulator["state"], persist_state=True
+    )
+    restartable_emulator["emulator"] = restarted
+    # The new process keeps roles but not sessions: it refuses the old credentials, the
+    # manager refreshes them (a new token, a new exchange) and the call succeeds.
+    assert sts.get_caller_identity()["Arn"] == first
+    assert github_oidc_issuer.tokens_served == 2
+    expiry = bsm.expiration_time
+    assert expiry is not None
+    now[0] = expiry - dt.timedelta(minutes=5)  # and the ordinary mandatory refresh still works
+    assert sts.get_caller_identity()["Arn"] == first
+    assert github_oidc_issuer.tokens_served == 3
+
+
+class TestLoad:
+    def test_64_threads_1000_calls_one_token_one_sts_call(
+        self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer
+    ) -> None:
+        """64 threads x 1,000 calls through one OIDC manager: no error, one token, one STS call."""
+        forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
+        ci = BotoSesManager.from_github_oidc(
+            aws_target.ci_role_arn, environ=forging_issuer.environ(), region_name=aws_target.region,
+            default_client_kwargs=aws_target.client_kwargs(),
+        )
+        errors: list[BaseException] = []
+        done = [0]
+        lock = threading.Lock()
+        barrier = threading.Barrier(64)
+        from botocore.config import Config
+
+        config = Config(max_pool_connections=64)
+
+        def worker() -> None:
+            client = ci.get_client("sts", config=config)
+            barrier.wait()
+            try:
+                for _ in range(1000):
+                    client.get_caller_identity()
+                    with lock:
+                        done[0] += 1
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=worker) for _ in range(64)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        assert errors == []
+        assert done[0] == 64_000
+        assert forging_issuer.tokens_served == 1
+        assert ci.web_identity_exchange is not None and ci.web_identity_exchange.sts_calls == 1
+        print(f"64 x 1000 calls in {elapsed:.1f} s ({64_000 / elapsed:.0f} calls/s)")
