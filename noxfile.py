@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -11,8 +12,10 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests", "lint"]
 
+# the noxfile reads the target-selection rules from the package itself (stdlib only)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-PYTHON_VERSIONS = nox.project.python_versions(PYPROJECT)
 #: The interpreter at hand: nox errors on missing interpreters when ``CI`` is set,
 #: so the default sessions run on this one; the version matrix lives in the workflow.
 CURRENT_PYTHON = None
@@ -39,10 +42,22 @@ def install_cdk_cli(session: nox.Session) -> None:
 
 @nox.session(python=CURRENT_PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the unit, CDK and integration tests (integration on the local emulator by default)."""
+    """Run the unit, CDK and integration tests; `-- --aws local|real --credentials oidc|dotenv`."""
+    from boto_session_manager.tests.target_selection import (
+        TargetError,
+        choose_test_target,
+        split_test_arguments,
+    )
+
+    aws, credentials, pytest_args = split_test_arguments(session.posargs)
+    try:
+        target = choose_test_target(aws=aws, credentials=credentials)
+    except TargetError as error:
+        session.error(str(error))
+    session.log(target.describe())
     install_groups(session, "test", "cdk")
     install_cdk_cli(session)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *pytest_args, env=target.env)
 
 
 @nox.session(python=CURRENT_PYTHON)

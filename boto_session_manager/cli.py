@@ -59,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     whoami.add_argument("--no-mask", action="store_true", help="show account ids in full")
     run = commands.add_parser("exec", help="run a command with the credentials in its environment")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
-    commands.add_parser("github-env", help="inside GitHub Actions: export credentials to later steps")
+    commands.add_parser(
+        "github-env", help="inside GitHub Actions: export credentials to later steps"
+    )
     return parser
 
 

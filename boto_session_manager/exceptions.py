@@ -113,7 +113,10 @@ class TokenEndpointError(BotoSesManagerError):
 class WebIdentityTokenFileError(BotoSesManagerError):
     """The web identity token file cannot be read."""
 
-    fmt = "Cannot read the web identity token file {path} ({reason}); check AWS_WEB_IDENTITY_TOKEN_FILE."
+    fmt = (
+        "Cannot read the web identity token file {path} ({reason}); "
+        "check AWS_WEB_IDENTITY_TOKEN_FILE."
+    )
 
 
 class RoleTrustError(BotoSesManagerError):

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     import boto3.session
     import botocore.session
     from boto3.resources.base import ServiceResource
-    from botocore.client import BaseClient
     from botocore.credentials import Credentials, ReadOnlyCredentials
 
     from .credentials.refreshable import LazyRefreshableProvider
@@ -278,7 +277,11 @@ class BotoSesManager(ClientMixin):
                 self.masked_principal_arn,
             )
         else:
-            user_id, account_id, arn = self.aws_account_user_id, self.aws_account_id, self.principal_arn
+            user_id, account_id, arn = (
+                self.aws_account_user_id,
+                self.aws_account_id,
+                self.principal_arn,
+            )
         return {
             "User Id": user_id,
             "AWS Account Id": account_id,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 _CLASSIFIER = re.compile(r"Programming Language :: Python :: (\d+\.\d+)$")

@@ -137,7 +137,8 @@ def refreshing_session(
     """
     session = botocore.session.Session()
     session.register_component("credential_provider", CredentialResolver(providers=[provider]))
-    session.register("needs-retry", _RefreshOnStaleCredentials(provider))
+    # botocore-stubs types every handler as returning None; needs-retry handlers return a delay
+    session.register("needs-retry", _RefreshOnStaleCredentials(provider))  # type: ignore[arg-type]
     if region_name:
         session.set_config_variable("region", region_name)
     return session

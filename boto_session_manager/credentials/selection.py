@@ -76,10 +76,13 @@ def select_credential_source(
         else:
             raise GitHubOidcNotAvailableError(missing=f"{REQUEST_URL_VAR} and {REQUEST_TOKEN_VAR}")
     elif dotenv_has_access_key(dotenv_path):
-        selection = Selection(CredentialSource.DOTENV, f"{os.fspath(dotenv_path)} holds an access key")
+        selection = Selection(
+            CredentialSource.DOTENV, f"{os.fspath(dotenv_path)} holds an access key"
+        )
     else:
         selection = Selection(
-            CredentialSource.DEFAULT, f"no GitHub Actions, no access key in {os.fspath(dotenv_path)}"
+            CredentialSource.DEFAULT,
+            f"no GitHub Actions, no access key in {os.fspath(dotenv_path)}",
         )
     logger.info("credential source: %s (%s)", selection.source.value, selection.reason)
     return selection

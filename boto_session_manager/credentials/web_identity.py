@@ -87,7 +87,9 @@ def default_role_session_name(environ: Mapping[str, str] | None = None) -> str:
     run_id = env.get("GITHUB_RUN_ID", "")
     attempt = env.get("GITHUB_RUN_ATTEMPT", "")
     if repository or run_id:
-        raw = "-".join(part for part in ("gh", repository.replace("/", "+"), run_id, attempt) if part)
+        raw = "-".join(
+            part for part in ("gh", repository.replace("/", "+"), run_id, attempt) if part
+        )
     else:
         raw = f"bsm-web-identity-{int(time.time())}"
     name = _SESSION_NAME_BAD_CHARS.sub("-", raw)
@@ -117,7 +119,9 @@ class FileTokenLoader:
         try:
             token = self.path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise WebIdentityTokenFileError(path=self.path, reason=exc.strerror or "unreadable") from None
+            raise WebIdentityTokenFileError(
+                path=self.path, reason=exc.strerror or "unreadable"
+            ) from None
         if not token:
             raise WebIdentityTokenFileError(path=self.path, reason="the file is empty")
         return token
@@ -156,7 +160,11 @@ class GitHubOidcTokenLoader:
         missing = [name for name in (REQUEST_URL_VAR, REQUEST_TOKEN_VAR) if not env.get(name)]
         if missing:
             raise GitHubOidcNotAvailableError(missing=" and ".join(missing))
-        return cls(request_url=env[REQUEST_URL_VAR], request_token=env[REQUEST_TOKEN_VAR], audience=audience)
+        return cls(
+            request_url=env[REQUEST_URL_VAR],
+            request_token=env[REQUEST_TOKEN_VAR],
+            audience=audience,
+        )
 
     @property
     def host(self) -> str:
@@ -201,7 +209,11 @@ class GitHubOidcTokenLoader:
             delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))  # noqa: S311
             logger.info(
                 "GitHub token endpoint %s: %s; retry %d/%d in %.2f s",
-                self.host, reason, attempt, self.max_attempts - 1, delay,
+                self.host,
+                reason,
+                attempt,
+                self.max_attempts - 1,
+                delay,
             )
             self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -211,7 +223,9 @@ class GitHubOidcTokenLoader:
             body = response.json()
         except ValueError:
             raise TokenEndpointError(
-                host=self.host, attempts=attempt, reason="HTTP status 200 with a body that is not JSON"
+                host=self.host,
+                attempts=attempt,
+                reason="HTTP status 200 with a body that is not JSON",
             ) from None
         token = body.get("value") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
@@ -328,4 +342,6 @@ class WebIdentityExchange:
         return exc
 
     def __repr__(self) -> str:
-        return f"WebIdentityExchange(role_arn={self.role_arn!r}, token_loader={self._token_loader!r})"
+        return (
+            f"WebIdentityExchange(role_arn={self.role_arn!r}, token_loader={self._token_loader!r})"
+        )

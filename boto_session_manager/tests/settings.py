@@ -25,12 +25,12 @@ GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
 #: The repository variable (not a secret) that holds the CI role ARN.
 GITHUB_REPO_VAR_ROLE_ARN = "AWS_ROLE_ARN"
 #: With this set, `nox -s deploy -- aws` stores the CI role ARN as that repository variable.
-ENV_VAR_NAME_FOR_GITHUB_TOKEN = "GITHUB_TOKEN"
+ENV_VAR_NAME_FOR_GITHUB_TOKEN = "GITHUB_TOKEN"  # noqa: S105 - a variable name
 
 # -- the local .env written by the access-key script ---------------------------------------------
 DOTENV_PATH = ".env"
 DOTENV_ACCESS_KEY_ID_VAR = "AWS_ACCESS_KEY_ID"
-DOTENV_SECRET_ACCESS_KEY_VAR = "AWS_SECRET_ACCESS_KEY"
+DOTENV_SECRET_ACCESS_KEY_VAR = "AWS_SECRET_ACCESS_KEY"  # noqa: S105 - a variable name
 DOTENV_REGION_VAR = "AWS_REGION"
 DOTENV_ENDPOINT_URL_VAR = "AWS_ENDPOINT_URL"
 DOTENV_CA_BUNDLE_VAR = "AWS_CA_BUNDLE"
@@ -39,7 +39,8 @@ DOTENV_CA_BUNDLE_VAR = "AWS_CA_BUNDLE"
 LOCAL_AWS_STATE_DIR = ".local-aws"
 LOCAL_AWS_ACCOUNT_ID = "000000000000"
 LOCAL_AWS_ADMIN_ACCESS_KEY_ID = "test"
-LOCAL_AWS_ADMIN_SECRET_ACCESS_KEY = "test"  # the emulator accepts any secret for its admin key
+#: The emulator accepts any secret for its admin key.
+LOCAL_AWS_ADMIN_SECRET_ACCESS_KEY = "test"  # noqa: S105
 
 # -- what the test principals may do -------------------------------------------------------------
 TEST_READ_ACTIONS = ("sts:GetCallerIdentity", "sts:GetAccessKeyInfo", "iam:ListAccountAliases")

@@ -96,7 +96,10 @@ def _role_arn(account_id: str, name: str) -> str:
 
 
 def _is_loopback(url: str | None) -> bool:
-    return bool(url) and re.match(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])", url or "") is not None
+    return (
+        bool(url)
+        and re.match(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])", url or "") is not None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -119,9 +122,8 @@ def aws_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsTarget]:
 def _fresh_local_stack(
     tmp_path_factory: pytest.TempPathFactory, credentials: str
 ) -> Iterator[AwsTarget]:
-    from cdk.deploy import deploy_local, destroy_local
-
     from boto_session_manager.testing.local_aws import start_local_aws
+    from cdk.deploy import deploy_local, destroy_local
 
     state_dir = tmp_path_factory.mktemp("local-aws")
     dotenv = state_dir / ".env"
@@ -191,10 +193,8 @@ def user_bsm(aws_target: AwsTarget) -> BotoSesManager:
 
 
 @pytest.fixture
-def oidc_environ(
-    aws_target: AwsTarget, github_oidc_issuer: GitHubOidcIssuer
-) -> Mapping[str, str]:
-    """Runner variables for an OIDC job of this repository (the local issuer, or the real runner)."""
+def oidc_environ(aws_target: AwsTarget, github_oidc_issuer: GitHubOidcIssuer) -> Mapping[str, str]:
+    """Runner variables for an OIDC job of this repository (local issuer, or the real runner)."""
     if aws_target.is_local:
         from boto_session_manager.testing import GitHubRunContext
 

@@ -55,37 +55,61 @@ class TestCiRole:
         github_env.write_text("")
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACTIONS_"))}
         step_env = {
-            **base, **oidc_environ, **aws_target.endpoint_env(), "GITHUB_ENV": str(github_env),
+            **base,
+            **oidc_environ,
+            **aws_target.endpoint_env(),
+            "GITHUB_ENV": str(github_env),
         }
         result = subprocess.run(
-            [sys.executable, "-m", "boto_session_manager.cli", "--role-arn",
-             aws_target.ci_role_arn, "github-env"],
-            env=step_env, capture_output=True, text=True, timeout=120, cwd=scratch_dir,
+            [
+                sys.executable,
+                "-m",
+                "boto_session_manager.cli",
+                "--role-arn",
+                aws_target.ci_role_arn,
+                "github-env",
+            ],
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=scratch_dir,
         )
         assert result.returncode == 0, result.stderr
         exported = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
         masks = [line.removeprefix("::add-mask::") for line in result.stdout.splitlines()]
         assert masks == [
-            exported["AWS_ACCESS_KEY_ID"], exported["AWS_SECRET_ACCESS_KEY"],
+            exported["AWS_ACCESS_KEY_ID"],
+            exported["AWS_SECRET_ACCESS_KEY"],
             exported["AWS_SESSION_TOKEN"],
         ]
         for secret in masks[1:]:
             assert secret not in result.stderr
         next_step = {**base, **aws_target.endpoint_env(), **exported, "GITHUB_ACTIONS": "true"}
         out = subprocess.run(
-            [sys.executable, "-c", WHOAMI], env=next_step, capture_output=True, text=True,
-            check=True, timeout=60,
+            [sys.executable, "-c", WHOAMI],
+            env=next_step,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
         )
         assert f":assumed-role/{ci_role_name(aws_target)}/" in out.stdout
 
 
 def _refused(
-    issuer: GitHubOidcIssuer, target: AwsTarget, role_arn: str, context: GitHubRunContext,
+    issuer: GitHubOidcIssuer,
+    target: AwsTarget,
+    role_arn: str,
+    context: GitHubRunContext,
     audience: str = "sts.amazonaws.com",
 ) -> RoleTrustError:
     issuer.context = context
     bsm = BotoSesManager.from_github_oidc(
-        role_arn, audience=audience, environ=issuer.environ(), region_name=target.region,
+        role_arn,
+        audience=audience,
+        environ=issuer.environ(),
+        region_name=target.region,
         default_client_kwargs=target.client_kwargs(),
     )
     with pytest.raises(RoleTrustError) as info:
@@ -96,8 +120,11 @@ def _refused(
 class TestTrustBoundary:
     @pytest.mark.parametrize(
         "repository",
-        [f"{settings.GITHUB_OWNER}/another-repository", f"{REPOSITORY}-evil",
-         f"someone-else/{settings.GITHUB_REPOSITORY}"],
+        [
+            f"{settings.GITHUB_OWNER}/another-repository",
+            f"{REPOSITORY}-evil",
+            f"someone-else/{settings.GITHUB_REPOSITORY}",
+        ],
         ids=["other-repository", "repo-evil", "other-owner"],
     )
     def test_token_for_another_repository(
@@ -105,7 +132,9 @@ class TestTrustBoundary:
     ) -> None:
         """A token of any other repository is refused with the clear trust error."""
         error = _refused(
-            forging_issuer, aws_target, aws_target.ci_role_arn,
+            forging_issuer,
+            aws_target,
+            aws_target.ci_role_arn,
             GitHubRunContext(repository=repository),
         )
         assert aws_target.ci_role_arn in str(error)
@@ -114,8 +143,11 @@ class TestTrustBoundary:
     def test_wrong_audience(self, forging_issuer: GitHubOidcIssuer, aws_target: AwsTarget) -> None:
         """A token of the right repository for another audience is refused."""
         error = _refused(
-            forging_issuer, aws_target, aws_target.ci_role_arn,
-            GitHubRunContext(repository=REPOSITORY), audience="https://github.com/someone",
+            forging_issuer,
+            aws_target,
+            aws_target.ci_role_arn,
+            GitHubRunContext(repository=REPOSITORY),
+            audience="https://github.com/someone",
         )
         assert "aud='https://github.com/someone'" in str(error)
 
@@ -131,22 +163,39 @@ def narrowed_role(local_emulator: LocalAws) -> Iterator[str]:
         p["Arn"] for p in providers if p["Arn"].endswith(settings.GITHUB_OIDC_PROVIDER_HOST)
     )
     subject = GitHubSubjectFilter(
-        owner=settings.GITHUB_OWNER, repository=settings.GITHUB_REPOSITORY,
-        branches=("main",), environments=("prod",),
+        owner=settings.GITHUB_OWNER,
+        repository=settings.GITHUB_REPOSITORY,
+        branches=("main",),
+        environments=("prod",),
     )
-    trust = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Federated": provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {
-            "StringEquals": {aud_condition_key(): settings.GITHUB_OIDC_AUDIENCE},
-            "StringLike": {sub_condition_key(): subject.sub_patterns()},
-        },
-    }]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {aud_condition_key(): settings.GITHUB_OIDC_AUDIENCE},
+                    "StringLike": {sub_condition_key(): subject.sub_patterns()},
+                },
+            }
+        ],
+    }
     name = f"bsm-narrowed-{uuid.uuid4().hex[:8]}"
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    iam.put_role_policy(RoleName=name, PolicyName="whoami", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="whoami",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+                ],
+            }
+        ),
+    )
     yield arn
     iam.delete_role_policy(RoleName=name, PolicyName="whoami")
     iam.delete_role(RoleName=name)
@@ -155,33 +204,46 @@ def narrowed_role(local_emulator: LocalAws) -> Iterator[str]:
 class TestNarrowedSub:
     @pytest.mark.parametrize(
         "context",
-        [GitHubRunContext(repository=REPOSITORY, ref="refs/heads/main"),
-         GitHubRunContext(repository=REPOSITORY, ref="refs/heads/dev", environment="prod")],
+        [
+            GitHubRunContext(repository=REPOSITORY, ref="refs/heads/main"),
+            GitHubRunContext(repository=REPOSITORY, ref="refs/heads/dev", environment="prod"),
+        ],
         ids=["branch-main", "environment-prod"],
     )
     def test_inside_the_narrowed_sub(
-        self, forging_issuer: GitHubOidcIssuer, aws_target: AwsTarget, narrowed_role: str,
+        self,
+        forging_issuer: GitHubOidcIssuer,
+        aws_target: AwsTarget,
+        narrowed_role: str,
         context: GitHubRunContext,
     ) -> None:
         """The named branch and the named environment are accepted."""
         forging_issuer.context = context
         bsm = BotoSesManager.from_github_oidc(
-            narrowed_role, environ=forging_issuer.environ(), region_name=aws_target.region,
+            narrowed_role,
+            environ=forging_issuer.environ(),
+            region_name=aws_target.region,
             default_client_kwargs=aws_target.client_kwargs(),
         )
         assert f":assumed-role/{narrowed_role.split('/')[-1]}/" in bsm.principal_arn
 
     @pytest.mark.parametrize(
         "context",
-        [GitHubRunContext(repository=REPOSITORY, ref="refs/heads/dev"),
-         GitHubRunContext(repository=REPOSITORY, ref="refs/heads/main", environment="staging"),
-         GitHubRunContext(repository=REPOSITORY, ref="refs/tags/v1.0.0"),
-         GitHubRunContext(repository=REPOSITORY, event_name="pull_request",
-                          ref="refs/pull/1/merge")],
+        [
+            GitHubRunContext(repository=REPOSITORY, ref="refs/heads/dev"),
+            GitHubRunContext(repository=REPOSITORY, ref="refs/heads/main", environment="staging"),
+            GitHubRunContext(repository=REPOSITORY, ref="refs/tags/v1.0.0"),
+            GitHubRunContext(
+                repository=REPOSITORY, event_name="pull_request", ref="refs/pull/1/merge"
+            ),
+        ],
         ids=["branch-dev", "environment-staging", "tag", "pull-request"],
     )
     def test_outside_the_narrowed_sub(
-        self, forging_issuer: GitHubOidcIssuer, aws_target: AwsTarget, narrowed_role: str,
+        self,
+        forging_issuer: GitHubOidcIssuer,
+        aws_target: AwsTarget,
+        narrowed_role: str,
         context: GitHubRunContext,
     ) -> None:
         """Another branch, environment, a tag or a pull request is refused with the trust error."""

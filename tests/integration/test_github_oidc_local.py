@@ -61,24 +61,42 @@ def oidc_role(local_emulator: LocalAws) -> Iterator[OidcRole]:
     """A web-identity role pinned to ``repo:octo-org/octo-repo:*`` (created and deleted here)."""
     iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
     existing = [
-        p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+        p["Arn"]
+        for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
         if p["Arn"].endswith(f"/{HOST}")
     ]
-    provider_arn = existing[0] if existing else iam.create_open_id_connect_provider(
-        Url=PROVIDER_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["f" * 40]
-    )["OpenIDConnectProviderArn"]
+    provider_arn = (
+        existing[0]
+        if existing
+        else iam.create_open_id_connect_provider(
+            Url=PROVIDER_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["f" * 40]
+        )["OpenIDConnectProviderArn"]
+    )
     name = f"bsm-oidc-test-{uuid.uuid4().hex[:8]}"
     arn = iam.create_role(
-        RoleName=name, AssumeRolePolicyDocument=_trust(provider_arn, f"repo:{REPOSITORY}:*"),
+        RoleName=name,
+        AssumeRolePolicyDocument=_trust(provider_arn, f"repo:{REPOSITORY}:*"),
         MaxSessionDuration=3600,
     )["Role"]["Arn"]
     iam.put_role_policy(
-        RoleName=name, PolicyName="whoami",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}),
+        RoleName=name,
+        PolicyName="whoami",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+                ],
+            }
+        ),
     )
-    yield OidcRole(arn=arn, endpoint_url=local_emulator.endpoint_url, client_kwargs={
-        k: v for k, v in local_emulator.client_kwargs().items() if k != "region_name"})
+    yield OidcRole(
+        arn=arn,
+        endpoint_url=local_emulator.endpoint_url,
+        client_kwargs={
+            k: v for k, v in local_emulator.client_kwargs().items() if k != "region_name"
+        },
+    )
     iam.delete_role_policy(RoleName=name, PolicyName="whoami")
     iam.delete_role(RoleName=name)
     if not existing:
@@ -88,8 +106,11 @@ def oidc_role(local_emulator: LocalAws) -> Iterator[OidcRole]:
 def manager(issuer: GitHubOidcIssuer, role: OidcRole, **kwargs: Any) -> BotoSesManager:
     """An OIDC manager for ``role`` whose runner variables point at ``issuer``."""
     return BotoSesManager.from_github_oidc(
-        role.arn, environ=issuer.environ(), region_name="us-east-1",
-        default_client_kwargs=role.client_kwargs, **kwargs,
+        role.arn,
+        environ=issuer.environ(),
+        region_name="us-east-1",
+        default_client_kwargs=role.client_kwargs,
+        **kwargs,
     )
 
 
@@ -99,7 +120,9 @@ def test_right_repository_gets_credentials(
     """A token for the pinned repository is exchanged for working role credentials."""
     github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
     bsm = manager(github_oidc_issuer, oidc_role)
-    assert bsm.principal_arn.startswith(f"arn:aws:sts::000000000000:assumed-role/{oidc_role.arn.split('/')[-1]}/")
+    assert bsm.principal_arn.startswith(
+        f"arn:aws:sts::000000000000:assumed-role/{oidc_role.arn.split('/')[-1]}/"
+    )
     assert bsm.principal_arn.endswith("/gh-octo-org+octo-repo-4242424242-1")
     assert bsm.expiration_time is not None and not bsm.is_expired()
     assert github_oidc_issuer.tokens_served == 1
@@ -108,8 +131,11 @@ def test_right_repository_gets_credentials(
 
 @pytest.mark.parametrize(
     ("repository", "audience"),
-    [("octo-org/other-repo", "sts.amazonaws.com"), ("octo-org/octo-repo-evil", "sts.amazonaws.com"),
-     (REPOSITORY, "not-sts")],
+    [
+        ("octo-org/other-repo", "sts.amazonaws.com"),
+        ("octo-org/octo-repo-evil", "sts.amazonaws.com"),
+        (REPOSITORY, "not-sts"),
+    ],
     ids=["other-repository", "repo-evil-prefix", "wrong-audience"],
 )
 def test_trust_policy_refusal_is_explained(
@@ -193,13 +219,28 @@ def test_role_chaining_from_oidc(
     name = f"bsm-chained-{uuid.uuid4().hex[:8]}"
     arn = iam.create_role(
         RoleName=name,
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": oidc_role.arn}, "Action": "sts:AssumeRole"}]}),
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": oidc_role.arn},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
     )["Role"]["Arn"]
     iam.put_role_policy(
-        RoleName=oidc_role.arn.split("/")[-1], PolicyName="chain",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": arn}]}),
+        RoleName=oidc_role.arn.split("/")[-1],
+        PolicyName="chain",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": arn}],
+            }
+        ),
     )
     try:
         github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)

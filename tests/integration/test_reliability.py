@@ -23,6 +23,8 @@ from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
 
 from .conftest import REPOSITORY, AwsTarget
 
+HOST_SUB = "token.actions.githubusercontent.com:sub"
+
 
 class TestSecretScan:
     def test_no_secret_in_logs_output_errors_or_reprs(
@@ -40,7 +42,9 @@ class TestSecretScan:
         forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
         forging_issuer.fail_next(1, status=503)  # a retry, so the retry log line is scanned too
         ci = BotoSesManager.from_github_oidc(
-            aws_target.ci_role_arn, environ=forging_issuer.environ(), region_name=aws_target.region,
+            aws_target.ci_role_arn,
+            environ=forging_issuer.environ(),
+            region_name=aws_target.region,
             default_client_kwargs=aws_target.client_kwargs(),
         )
         role = ci.assume_role(aws_target.test_role_arn, auto_refresh=True)
@@ -50,8 +54,10 @@ class TestSecretScan:
         messages: list[str] = []
         forging_issuer.context = GitHubRunContext(repository=f"{REPOSITORY}-evil")
         denied = BotoSesManager.from_github_oidc(
-            aws_target.ci_role_arn, environ=forging_issuer.environ(),
-            region_name=aws_target.region, default_client_kwargs=aws_target.client_kwargs(),
+            aws_target.ci_role_arn,
+            environ=forging_issuer.environ(),
+            region_name=aws_target.region,
+            default_client_kwargs=aws_target.client_kwargs(),
         )
         with pytest.raises(BotoSesManagerError) as info:
             denied.get_frozen_credentials()
@@ -59,8 +65,10 @@ class TestSecretScan:
         forging_issuer.fail_next(1, status=401)
         with pytest.raises(BotoSesManagerError) as info:
             BotoSesManager.from_github_oidc(
-                aws_target.ci_role_arn, environ=forging_issuer.environ(),
-                region_name=aws_target.region, default_client_kwargs=aws_target.client_kwargs(),
+                aws_target.ci_role_arn,
+                environ=forging_issuer.environ(),
+                region_name=aws_target.region,
+                default_client_kwargs=aws_target.client_kwargs(),
             ).get_frozen_credentials()
         messages.append(str(info.value))
 
@@ -75,7 +83,10 @@ class TestSecretScan:
         }
         out, err = capsys.readouterr()
         haystacks = {
-            "logs": caplog.text, "stdout": out, "stderr": err, "errors": "\n".join(messages),
+            "logs": caplog.text,
+            "stdout": out,
+            "stderr": err,
+            "errors": "\n".join(messages),
             "reprs": "\n".join(repr(x) for x in (user, ci, role, denied, ci.web_identity_exchange)),
         }
         assert "assumed-role" in out and "retry" in caplog.text  # the scan saw real content
@@ -103,14 +114,20 @@ class _FaultyStsProxy:
                     proxy.web_identity_calls += 1
                     if proxy.failures > 0:
                         proxy.failures -= 1
-                        self._answer(400, b"<ErrorResponse><Error><Type>Sender</Type>"
-                                          b"<Code>InvalidIdentityToken</Code><Message>Couldn't "
-                                          b"retrieve verification key</Message></Error>"
-                                          b"<RequestId>1</RequestId></ErrorResponse>")
+                        self._answer(
+                            400,
+                            b"<ErrorResponse><Error><Type>Sender</Type>"
+                            b"<Code>InvalidIdentityToken</Code><Message>Couldn't "
+                            b"retrieve verification key</Message></Error>"
+                            b"<RequestId>1</RequestId></ErrorResponse>",
+                        )
                         return
                 headers = dict(self.headers.items())  # Host too: it is part of the signature
                 answer = requests.post(
-                    proxy.upstream + self.path, data=body, headers=headers, timeout=30,
+                    proxy.upstream + self.path,
+                    data=body,
+                    headers=headers,
+                    timeout=30,
                     verify=proxy.ca_bundle or True,
                 )
                 self._answer(answer.status_code, answer.content)
@@ -140,7 +157,9 @@ class TestFaults:
         forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
         forging_issuer.fail_next(2, status=502)
         ci = BotoSesManager.from_github_oidc(
-            aws_target.ci_role_arn, environ=forging_issuer.environ(), region_name=aws_target.region,
+            aws_target.ci_role_arn,
+            environ=forging_issuer.environ(),
+            region_name=aws_target.region,
             default_client_kwargs=aws_target.client_kwargs(),
         )
         assert ":assumed-role/" in ci.principal_arn
@@ -154,8 +173,10 @@ class TestFaults:
         try:
             forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
             ci = BotoSesManager.from_github_oidc(
-                aws_target.ci_role_arn, environ=forging_issuer.environ(),
-                region_name=aws_target.region, default_client_kwargs={"endpoint_url": proxy.url},
+                aws_target.ci_role_arn,
+                environ=forging_issuer.environ(),
+                region_name=aws_target.region,
+                default_client_kwargs={"endpoint_url": proxy.url},
             )
             assert ":assumed-role/" in ci.principal_arn
             assert proxy.web_identity_calls == 2
@@ -173,21 +194,44 @@ def restartable_emulator(tmp_path: Path) -> Iterator[dict[str, Any]]:
     try:
         iam = emulator.boto3_session().client("iam", **emulator.client_kwargs())
         provider = iam.create_open_id_connect_provider(
-            Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"],
+            Url="https://token.actions.githubusercontent.com",
+            ClientIDList=["sts.amazonaws.com"],
             ThumbprintList=["f" * 40],
         )["OpenIDConnectProviderArn"]
         name = f"bsm-restart-{uuid.uuid4().hex[:8]}"
-        handle["role_arn"] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Federated": provider},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-                    "StringLike": {"token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:*"},
-                }}]}))["Role"]["Arn"]
-        iam.put_role_policy(RoleName=name, PolicyName="whoami", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+        handle["role_arn"] = iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Federated": provider},
+                            "Action": "sts:AssumeRoleWithWebIdentity",
+                            "Condition": {
+                                "StringEquals": {
+                                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                                },
+                                "StringLike": {HOST_SUB: f"repo:{REPOSITORY}:*"},
+                            },
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="whoami",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+                    ],
+                }
+            ),
+        )
         yield handle
     finally:
         handle["emulator"].stop()
@@ -201,8 +245,10 @@ def test_emulator_restart_between_calls_of_a_refreshing_manager(
     github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
     now = [dt.datetime.now(dt.timezone.utc)]
     bsm = BotoSesManager.from_github_oidc(
-        restartable_emulator["role_arn"], environ=github_oidc_issuer.environ(),
-        region_name="us-east-1", time_fetcher=lambda: now[0],
+        restartable_emulator["role_arn"],
+        environ=github_oidc_issuer.environ(),
+        region_name="us-east-1",
+        time_fetcher=lambda: now[0],
         default_client_kwargs={"endpoint_url": emulator.endpoint_url},
     )
     sts = bsm.sts_client
@@ -230,7 +276,9 @@ class TestLoad:
         """64 threads x 1,000 calls through one OIDC manager: no error, one token, one STS call."""
         forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
         ci = BotoSesManager.from_github_oidc(
-            aws_target.ci_role_arn, environ=forging_issuer.environ(), region_name=aws_target.region,
+            aws_target.ci_role_arn,
+            environ=forging_issuer.environ(),
+            region_name=aws_target.region,
             default_client_kwargs=aws_target.client_kwargs(),
         )
         errors: list[BaseException] = []

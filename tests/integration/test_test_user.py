@@ -100,8 +100,12 @@ class TestHandOff:
     def test_env_in_a_real_subprocess(self, user_bsm: BotoSesManager) -> None:
         """A child started with env() is the test user at the same endpoint."""
         out = subprocess.run(
-            [sys.executable, "-c", WHOAMI], env=user_bsm.env(), capture_output=True, text=True,
-            check=True, timeout=60,
+            [sys.executable, "-c", WHOAMI],
+            env=user_bsm.env(),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
         )
         assert out.stdout.strip() == user_bsm.principal_arn
 
@@ -112,7 +116,10 @@ class TestHandOff:
         role = user_bsm.assume_role(aws_target.test_role_arn, role_session_name="it-cli")
         with role.awscli():
             out = subprocess.run(
-                [sys.executable, "-c", WHOAMI], capture_output=True, text=True, check=True,
+                [sys.executable, "-c", WHOAMI],
+                capture_output=True,
+                text=True,
+                check=True,
                 timeout=60,
             )
         assert out.stdout.strip().endswith("/it-cli")
@@ -131,8 +138,12 @@ class TestHandOff:
             assert json.loads(Path(path).read_text())["expiration_time"]
             env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             out = subprocess.run(
-                [sys.executable, "-c", code, str(path)], capture_output=True, text=True,
-                check=True, timeout=60, env=env,
+                [sys.executable, "-c", code, str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+                env=env,
             )
         assert out.stdout.strip().endswith("/it-snap")
         assert not Path(path).exists()

@@ -13,7 +13,9 @@ SECRET = "cli-secret-EXAMPLE-value"
 
 def run_bsm(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``python -m boto_session_manager.cli`` with a controlled environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GITHUB_", "ACTIONS_"))}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GITHUB_", "ACTIONS_"))
+    }
     base.pop("BSM_CREDENTIAL_SOURCE", None)
     base["AWS_CONFIG_FILE"] = str(cwd / "no-config")
     base["AWS_SHARED_CREDENTIALS_FILE"] = str(cwd / "no-credentials")
@@ -21,7 +23,11 @@ def run_bsm(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     base.update(env)
     return subprocess.run(
         [sys.executable, "-m", "boto_session_manager.cli", *args],
-        env=base, cwd=cwd, capture_output=True, text=True, timeout=60,
+        env=base,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -29,7 +35,9 @@ def test_exec_passes_dotenv_credentials_to_the_command(tmp_path: Path) -> None:
     """`bsm exec -- CMD` runs CMD with the .env key in its environment and its exit code."""
     (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
     code = "import os, sys; print(os.environ['AWS_ACCESS_KEY_ID']); sys.exit(3)"
-    result = run_bsm("--region", "us-east-1", "exec", "--", sys.executable, "-c", code, env={}, cwd=tmp_path)
+    result = run_bsm(
+        "--region", "us-east-1", "exec", "--", sys.executable, "-c", code, env={}, cwd=tmp_path
+    )
     assert result.returncode == 3
     assert result.stdout.strip() == KEY_ID
     assert "credential source: dotenv" in result.stderr
@@ -42,8 +50,13 @@ def test_github_env_masks_then_appends(tmp_path: Path) -> None:
     github_env = tmp_path / "github_env"
     github_env.write_text("EXISTING=1\n")
     result = run_bsm(
-        "--source", "dotenv", "--region", "us-east-1", "github-env",
-        env={"GITHUB_ENV": str(github_env)}, cwd=tmp_path,
+        "--source",
+        "dotenv",
+        "--region",
+        "us-east-1",
+        "github-env",
+        env={"GITHUB_ENV": str(github_env)},
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"::add-mask::{KEY_ID}", f"::add-mask::{SECRET}"]

@@ -55,8 +55,11 @@ class TestFromDotenv:
             f"MY_ID={KEY_ID}\nMY_SECRET={SECRET}\nAWS_REGION=eu-west-1\nAWS_ENDPOINT_URL=http://x\n",
         )
         bsm = BotoSesManager.from_dotenv(
-            env, access_key_id_var="MY_ID", secret_access_key_var="MY_SECRET",
-            region_name="us-west-2", default_client_kwargs={"endpoint_url": "http://y"},
+            env,
+            access_key_id_var="MY_ID",
+            secret_access_key_var="MY_SECRET",
+            region_name="us-west-2",
+            default_client_kwargs={"endpoint_url": "http://y"},
         )
         assert bsm.region_name == "us-west-2"
         assert bsm.default_client_kwargs["endpoint_url"] == "http://y"
@@ -69,7 +72,9 @@ class TestFromDotenv:
     def test_missing_variable_names_file_and_variable(self, tmp_path: Path) -> None:
         """A missing variable is named together with the file."""
         env = write_env(tmp_path / ".env", f"AWS_ACCESS_KEY_ID={KEY_ID}\n")
-        with pytest.raises(DotenvVariableError, match="AWS_SECRET_ACCESS_KEY is missing in .*\\.env"):
+        with pytest.raises(
+            DotenvVariableError, match=r"AWS_SECRET_ACCESS_KEY is missing in .*\.env"
+        ):
             BotoSesManager.from_dotenv(env)
 
     def test_empty_variable_is_reported_as_empty(self, tmp_path: Path) -> None:
@@ -83,7 +88,9 @@ class TestFromDotenv:
 class TestSelection:
     def test_explicit_argument_wins(self, tmp_path: Path) -> None:
         """An explicit source wins over GitHub Actions variables and a .env file."""
-        env = write_env(tmp_path / ".env", f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+        env = write_env(
+            tmp_path / ".env", f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n"
+        )
         selection = select_credential_source(
             source="default", dotenv_path=env, environ={"GITHUB_ACTIONS": "true"}
         )
@@ -99,7 +106,9 @@ class TestSelection:
 
     def test_unknown_source_is_rejected(self, tmp_path: Path) -> None:
         """An unknown source names the variable and the valid choices."""
-        with pytest.raises(InvalidCredentialSourceError, match="BSM_CREDENTIAL_SOURCE.*github-oidc"):
+        with pytest.raises(
+            InvalidCredentialSourceError, match=r"BSM_CREDENTIAL_SOURCE.*github-oidc"
+        ):
             select_credential_source(
                 dotenv_path=tmp_path / ".env", environ={"BSM_CREDENTIAL_SOURCE": "magic"}
             )
@@ -135,17 +144,25 @@ class TestSelection:
     def test_local_dotenv_then_default(self, tmp_path: Path) -> None:
         """Locally the .env key is chosen when the file holds one, else the default chain."""
         env = tmp_path / ".env"
-        assert select_credential_source(dotenv_path=env, environ={}).source is CredentialSource.DEFAULT
+        assert (
+            select_credential_source(dotenv_path=env, environ={}).source is CredentialSource.DEFAULT
+        )
         write_env(env, f"AWS_ACCESS_KEY_ID={KEY_ID}\n")  # half a key is not a key
-        assert select_credential_source(dotenv_path=env, environ={}).source is CredentialSource.DEFAULT
+        assert (
+            select_credential_source(dotenv_path=env, environ={}).source is CredentialSource.DEFAULT
+        )
         write_env(env, f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
-        assert select_credential_source(dotenv_path=env, environ={}).source is CredentialSource.DOTENV
+        assert (
+            select_credential_source(dotenv_path=env, environ={}).source is CredentialSource.DOTENV
+        )
 
 
 class TestFromEnvironment:
-    def test_oidc_needs_a_role_arn(self, github_oidc_issuer: GitHubOidcIssuer, tmp_path: Path) -> None:
+    def test_oidc_needs_a_role_arn(
+        self, github_oidc_issuer: GitHubOidcIssuer, tmp_path: Path
+    ) -> None:
         """OIDC without role_arn or AWS_ROLE_ARN names the variable and the repository variable."""
-        with pytest.raises(MissingRoleArnError, match="vars.AWS_ROLE_ARN"):
+        with pytest.raises(MissingRoleArnError, match=r"vars\.AWS_ROLE_ARN"):
             BotoSesManager.from_environment(
                 dotenv_path=tmp_path / ".env", environ=github_oidc_issuer.environ()
             )
@@ -167,6 +184,8 @@ class TestFromEnvironment:
 
     def test_dotenv_locally(self, tmp_path: Path) -> None:
         """Outside GitHub Actions a .env with a key gives a manager with that key."""
-        env = write_env(tmp_path / ".env", f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+        env = write_env(
+            tmp_path / ".env", f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n"
+        )
         bsm = BotoSesManager.from_environment(dotenv_path=env, environ={})
         assert bsm.aws_access_key_id == KEY_ID

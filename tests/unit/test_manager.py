@@ -76,7 +76,8 @@ class TestImport:
     def test_import_does_not_import_boto3(self) -> None:
         """Importing the package leaves boto3 and botocore unimported until first use."""
         code = (
-            "import sys, boto_session_manager as b; from boto_session_manager import BotoSesManager; "
+            "import sys, boto_session_manager as b; "
+            "from boto_session_manager import BotoSesManager; "
             "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules)); "
             "print(b.__version__)"
         )
@@ -90,7 +91,9 @@ class TestImport:
         """The root package exports the manager and the service enum through __all__."""
         import boto_session_manager
 
-        assert {"BotoSesManager", "AwsServiceEnum", "__version__"} <= set(boto_session_manager.__all__)
+        assert {"BotoSesManager", "AwsServiceEnum", "__version__"} <= set(
+            boto_session_manager.__all__
+        )
         assert AwsServiceEnum.S3 == "s3"
 
 
@@ -144,9 +147,7 @@ class TestClientCache:
         """64 threads asking at once for an uncached client get one object, built once."""
         bsm = make_bsm()
         built: list[str] = []
-        bsm.boto_ses.events.register(
-            "creating-client-class", lambda **kwargs: built.append("s3")
-        )
+        bsm.boto_ses.events.register("creating-client-class", lambda **kwargs: built.append("s3"))
         barrier = threading.Barrier(64)
         results: list[Any] = []
 
@@ -212,8 +213,11 @@ class TestIdentity:
         with Stubber(bsm.sts_client) as sts, Stubber(bsm.iam_client) as iam:
             sts.add_response(
                 "get_caller_identity",
-                {"UserId": "AIDAEXAMPLEUSERID1234", "Account": "123456789012",
-                 "Arn": "arn:aws:iam::123456789012:user/u"},
+                {
+                    "UserId": "AIDAEXAMPLEUSERID1234",
+                    "Account": "123456789012",
+                    "Arn": "arn:aws:iam::123456789012:user/u",
+                },
             )
             iam.add_response("list_account_aliases", {"AccountAliases": []})
             bsm.print_who_am_i()
@@ -283,8 +287,13 @@ class TestAssumeRole:
 
     @pytest.mark.parametrize(
         "role_arn",
-        ["", "my-role", "arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x",
-         "arn:aws:s3:::bucket"],
+        [
+            "",
+            "my-role",
+            "arn:aws:iam::12345:role/x",
+            "arn:aws:iam::123456789012:user/x",
+            "arn:aws:s3:::bucket",
+        ],
     )
     def test_invalid_role_arn_fails_before_network(self, role_arn: str) -> None:
         """A malformed role ARN raises a clear error and no request is sent."""
@@ -350,7 +359,10 @@ class TestHandOff:
         """A child process started with env() sees the credentials."""
         code = "import os; print(os.environ['AWS_ACCESS_KEY_ID'], os.environ['AWS_REGION'])"
         out = subprocess.run(
-            [sys.executable, "-c", code], env=make_bsm().env(), capture_output=True, text=True,
+            [sys.executable, "-c", code],
+            env=make_bsm().env(),
+            capture_output=True,
+            text=True,
             check=True,
         ).stdout.split()
         assert out == [ACCESS_KEY_ID, "us-east-1"]
@@ -369,7 +381,9 @@ class TestHandOff:
             assert "AWS_PROFILE" not in os.environ
             child = subprocess.run(
                 [sys.executable, "-c", "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])"],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             assert child.stdout.strip() == SECRET_ACCESS_KEY
         assert os.environ["AWS_ACCESS_KEY_ID"] == "previous"

@@ -123,11 +123,11 @@ class TestGitHubOidcTokenLoader:
         """A dead endpoint is reported as a connection failure with its host."""
         loader = GitHubOidcTokenLoader(
             request_url="http://127.0.0.1:9/token?api-version=2.0",
-            request_token="request-token-secret",  # noqa: S106
+            request_token="request-token-secret",
             max_attempts=2,
             sleep=no_sleep,
         )
-        with pytest.raises(TokenEndpointError, match="127.0.0.1:9 after 2 attempt.*connection"):
+        with pytest.raises(TokenEndpointError, match=r"127\.0\.0\.1:9 after 2 attempt.*connection"):
             loader()
 
     def test_repr_and_logs_hold_no_secret(
@@ -169,14 +169,22 @@ class TestRoleSessionName:
     def test_derived_from_the_run(self) -> None:
         """The default name carries repository, run id and attempt, STS-safe."""
         name = default_role_session_name(
-            {"GITHUB_REPOSITORY": "octo-org/octo repo", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "3"}
+            {
+                "GITHUB_REPOSITORY": "octo-org/octo repo",
+                "GITHUB_RUN_ID": "42",
+                "GITHUB_RUN_ATTEMPT": "3",
+            }
         )
         assert name == "gh-octo-org+octo-repo-42-3"
 
     def test_long_names_keep_run_id_and_attempt(self) -> None:
         """A long repository name is cut so the run id and attempt survive within 64 chars."""
         name = default_role_session_name(
-            {"GITHUB_REPOSITORY": "o/" + "r" * 100, "GITHUB_RUN_ID": "123456789", "GITHUB_RUN_ATTEMPT": "2"}
+            {
+                "GITHUB_REPOSITORY": "o/" + "r" * 100,
+                "GITHUB_RUN_ID": "123456789",
+                "GITHUB_RUN_ATTEMPT": "2",
+            }
         )
         assert len(name) == 64 and name.endswith("-123456789-2")
 
@@ -222,11 +230,19 @@ class TestExchangeErrors:
         """One InvalidIdentityToken is retried and the second answer gives credentials."""
         exchange, stubber = self._exchange(github_oidc_issuer.mint("sts.amazonaws.com"))
         expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
-        stubber.add_client_error("assume_role_with_web_identity", "InvalidIdentityToken", "try later")
+        stubber.add_client_error(
+            "assume_role_with_web_identity", "InvalidIdentityToken", "try later"
+        )
         stubber.add_response(
             "assume_role_with_web_identity",
-            {"Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE00", "SecretAccessKey": "s",
-                             "SessionToken": "t", "Expiration": expiry}},
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE00",
+                    "SecretAccessKey": "s",
+                    "SessionToken": "t",
+                    "Expiration": expiry,
+                }
+            },
         )
         with stubber:
             metadata = exchange()
@@ -236,16 +252,22 @@ class TestExchangeErrors:
     def test_expired_token(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
         """ExpiredTokenException becomes an error that explains the 5-minute lifetime."""
         exchange, stubber = self._exchange(github_oidc_issuer.mint("sts.amazonaws.com"))
-        stubber.add_client_error("assume_role_with_web_identity", "ExpiredTokenException", "expired")
+        stubber.add_client_error(
+            "assume_role_with_web_identity", "ExpiredTokenException", "expired"
+        )
         with stubber, pytest.raises(ExpiredWebIdentityTokenError, match="5 minutes"):
             exchange()
 
 
 class TestFromGithubOidc:
-    def test_checks_permission_before_any_request(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
+    def test_checks_permission_before_any_request(
+        self, github_oidc_issuer: GitHubOidcIssuer
+    ) -> None:
         """from_github_oidc without the token variables fails before any network call."""
         with pytest.raises(GitHubOidcNotAvailableError):
-            BotoSesManager.from_github_oidc(ROLE_ARN, environ=github_oidc_issuer.environ(id_token=False))
+            BotoSesManager.from_github_oidc(
+                ROLE_ARN, environ=github_oidc_issuer.environ(id_token=False)
+            )
         assert github_oidc_issuer.requests_received == 0
 
     def test_is_lazy(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
@@ -275,14 +297,23 @@ class TestFromGithubOidc:
         stubber = Stubber(client)
         stubber.add_response(
             "assume_role_with_web_identity",
-            {"Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE00", "SecretAccessKey": "s",
-                             "SessionToken": "t", "Expiration": expiry}},
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE00",
+                    "SecretAccessKey": "s",
+                    "SessionToken": "t",
+                    "Expiration": expiry,
+                }
+            },
         )
         from boto_session_manager.credentials.refreshable import LazyRefreshableProvider
 
         exchange = WebIdentityExchange(
-            role_arn=ROLE_ARN, token_loader=token_loader, client_creator=lambda *a, **k: client,
-            role_session_name="t1", duration_seconds=3600,
+            role_arn=ROLE_ARN,
+            token_loader=token_loader,
+            client_creator=lambda *a, **k: client,
+            role_session_name="t1",
+            duration_seconds=3600,
         )
         provider = LazyRefreshableProvider(
             exchange, method="assume-role-with-web-identity", duration_seconds=3600
