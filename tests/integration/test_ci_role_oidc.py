@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from boto_session_manager.testing.local_aws import LocalAws
 from boto_session_manager.tests import settings
 
 from .conftest import REPOSITORY, AwsTarget
+from .web_identity_roles import github_provider_arn, web_identity_role
 
 WHOAMI = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
 
@@ -155,50 +154,20 @@ class TestTrustBoundary:
 @pytest.fixture(scope="module")
 def narrowed_role(local_emulator: LocalAws) -> Iterator[str]:
     """A role whose sub is narrowed to branch main and environment prod (local only)."""
-    from cdk.github_oidc import GitHubSubjectFilter, aud_condition_key, sub_condition_key
+    from cdk.github_oidc import GitHubSubjectFilter
 
     iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
-    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
-    provider_arn = next(
-        p["Arn"] for p in providers if p["Arn"].endswith(settings.GITHUB_OIDC_PROVIDER_HOST)
-    )
+    provider_arn, _ = github_provider_arn(iam)
     subject = GitHubSubjectFilter(
         owner=settings.GITHUB_OWNER,
         repository=settings.GITHUB_REPOSITORY,
         branches=("main",),
         environments=("prod",),
     )
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {aud_condition_key(): settings.GITHUB_OIDC_AUDIENCE},
-                    "StringLike": {sub_condition_key(): subject.sub_patterns()},
-                },
-            }
-        ],
-    }
-    name = f"bsm-narrowed-{uuid.uuid4().hex[:8]}"
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    iam.put_role_policy(
-        RoleName=name,
-        PolicyName="whoami",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
-                ],
-            }
-        ),
-    )
-    yield arn
-    iam.delete_role_policy(RoleName=name, PolicyName="whoami")
-    iam.delete_role(RoleName=name)
+    with web_identity_role(
+        iam, provider_arn=provider_arn, sub_patterns=subject.sub_patterns(), prefix="bsm-narrowed"
+    ) as arn:
+        yield arn
 
 
 class TestNarrowedSub:

@@ -20,11 +20,11 @@ from boto_session_manager import BotoSesManager
 from boto_session_manager.exceptions import RoleTrustError
 from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
 
+from .web_identity_roles import github_provider_arn, web_identity_role
+
 if TYPE_CHECKING:
     from boto_session_manager.testing.local_aws import LocalAws
 
-PROVIDER_URL = "https://token.actions.githubusercontent.com"
-HOST = "token.actions.githubusercontent.com"
 REPOSITORY = "octo-org/octo-repo"
 
 
@@ -33,73 +33,24 @@ class OidcRole:
     """A role in the emulator trusted through web identity for one repository."""
 
     arn: str
-    endpoint_url: str
     client_kwargs: dict[str, Any]
-
-
-def _trust(provider_arn: str, sub: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {f"{HOST}:aud": "sts.amazonaws.com"},
-                        "StringLike": {f"{HOST}:sub": sub},
-                    },
-                }
-            ],
-        }
-    )
 
 
 @pytest.fixture(scope="module")
 def oidc_role(local_emulator: LocalAws) -> Iterator[OidcRole]:
     """A web-identity role pinned to ``repo:octo-org/octo-repo:*`` (created and deleted here)."""
     iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
-    existing = [
-        p["Arn"]
-        for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
-        if p["Arn"].endswith(f"/{HOST}")
-    ]
-    provider_arn = (
-        existing[0]
-        if existing
-        else iam.create_open_id_connect_provider(
-            Url=PROVIDER_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["f" * 40]
-        )["OpenIDConnectProviderArn"]
-    )
-    name = f"bsm-oidc-test-{uuid.uuid4().hex[:8]}"
-    arn = iam.create_role(
-        RoleName=name,
-        AssumeRolePolicyDocument=_trust(provider_arn, f"repo:{REPOSITORY}:*"),
-        MaxSessionDuration=3600,
-    )["Role"]["Arn"]
-    iam.put_role_policy(
-        RoleName=name,
-        PolicyName="whoami",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
-                ],
-            }
-        ),
-    )
-    yield OidcRole(
-        arn=arn,
-        endpoint_url=local_emulator.endpoint_url,
-        client_kwargs={
-            k: v for k, v in local_emulator.client_kwargs().items() if k != "region_name"
-        },
-    )
-    iam.delete_role_policy(RoleName=name, PolicyName="whoami")
-    iam.delete_role(RoleName=name)
-    if not existing:
+    provider_arn, created = github_provider_arn(iam)
+    with web_identity_role(
+        iam, provider_arn=provider_arn, sub_patterns=[f"repo:{REPOSITORY}:*"], prefix="bsm-oidc"
+    ) as arn:
+        yield OidcRole(
+            arn=arn,
+            client_kwargs={
+                k: v for k, v in local_emulator.client_kwargs().items() if k != "region_name"
+            },
+        )
+    if created:
         iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,8 +20,7 @@ from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
 from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
 
 from .conftest import REPOSITORY, AwsTarget
-
-HOST_SUB = "token.actions.githubusercontent.com:sub"
+from .web_identity_roles import github_provider_arn, web_identity_role
 
 
 class TestSecretScan:
@@ -193,46 +190,15 @@ def restartable_emulator(tmp_path: Path) -> Iterator[dict[str, Any]]:
     handle: dict[str, Any] = {"emulator": emulator, "state": state}
     try:
         iam = emulator.boto3_session().client("iam", **emulator.client_kwargs())
-        provider = iam.create_open_id_connect_provider(
-            Url="https://token.actions.githubusercontent.com",
-            ClientIDList=["sts.amazonaws.com"],
-            ThumbprintList=["f" * 40],
-        )["OpenIDConnectProviderArn"]
-        name = f"bsm-restart-{uuid.uuid4().hex[:8]}"
-        handle["role_arn"] = iam.create_role(
-            RoleName=name,
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Federated": provider},
-                            "Action": "sts:AssumeRoleWithWebIdentity",
-                            "Condition": {
-                                "StringEquals": {
-                                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                                },
-                                "StringLike": {HOST_SUB: f"repo:{REPOSITORY}:*"},
-                            },
-                        }
-                    ],
-                }
-            ),
-        )["Role"]["Arn"]
-        iam.put_role_policy(
-            RoleName=name,
-            PolicyName="whoami",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
-                    ],
-                }
-            ),
-        )
-        yield handle
+        provider_arn, _ = github_provider_arn(iam)
+        with web_identity_role(
+            iam,
+            provider_arn=provider_arn,
+            sub_patterns=[f"repo:{REPOSITORY}:*"],
+            prefix="bsm-restart",
+        ) as arn:
+            handle["role_arn"] = arn
+            yield handle
     finally:
         handle["emulator"].stop()
 
