@@ -39,28 +39,59 @@ class CliError(BotoSesManagerError):
     fmt = "{message}"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bsm", description=__doc__.splitlines()[0])
-    parser.add_argument(
+def _selection_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
+    """The credential-selection options, accepted before and after the subcommand."""
+
+    def default(value: object) -> object:
+        # after the subcommand, an absent option must not reset one given before it
+        return argparse.SUPPRESS if in_subcommand else value
+
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
         "--source",
         choices=("github-oidc", "dotenv", "default"),
+        default=default(None),
         help="credential source (default: chosen automatically, see BSM_CREDENTIAL_SOURCE)",
     )
-    parser.add_argument("--role-arn", help="role for GitHub OIDC (default: $AWS_ROLE_ARN)")
-    parser.add_argument("--dotenv", default=".env", help="the .env file (default: .env)")
-    parser.add_argument("--region", help="AWS region")
-    parser.add_argument("--audience", default="sts.amazonaws.com", help="OIDC audience")
-    parser.add_argument(
-        "--duration-seconds", type=int, default=3600, help="credential lifetime for OIDC"
+    options.add_argument(
+        "--role-arn", default=default(None), help="role for GitHub OIDC (default: $AWS_ROLE_ARN)"
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="do not log the choice made")
+    options.add_argument("--dotenv", default=default(".env"), help="the .env file (default: .env)")
+    options.add_argument("--region", default=default(None), help="AWS region")
+    options.add_argument("--audience", default=default("sts.amazonaws.com"), help="OIDC audience")
+    options.add_argument(
+        "--duration-seconds",
+        type=int,
+        default=default(3600),
+        help="credential lifetime for OIDC (default: 3600)",
+    )
+    options.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False),
+        help="do not log the choice made",
+    )  # fmt: skip
+    return options
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bsm",
+        description="Who am I, run a command with AWS credentials, or hand them to later "
+        "GitHub Actions steps. The credential source is chosen like "
+        "BotoSesManager.from_environment() chooses it.",
+        parents=[_selection_options(in_subcommand=False)],
+    )
+    common = [_selection_options(in_subcommand=True)]
     commands = parser.add_subparsers(dest="command", required=True)
-    whoami = commands.add_parser("whoami", help="print who the credentials are")
+    whoami = commands.add_parser("whoami", parents=common, help="print who the credentials are")
     whoami.add_argument("--no-mask", action="store_true", help="show account ids in full")
-    run = commands.add_parser("exec", help="run a command with the credentials in its environment")
+    run = commands.add_parser(
+        "exec", parents=common, help="run a command with the credentials in its environment"
+    )
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     commands.add_parser(
-        "github-env", help="inside GitHub Actions: export credentials to later steps"
+        "github-env",
+        parents=common,
+        help="inside GitHub Actions: export credentials to later steps",
     )
     return parser
 

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidRoleArnError",
     "InvalidRoleSessionNameError",
     "LocalAwsEmulatorError",
+    "MissingMfaTokenError",
     "MissingRoleArnError",
     "NoCredentialsError",
     "RoleTrustError",
@@ -79,6 +80,15 @@ class InvalidCredentialSourceError(BotoSesManagerError, ValueError):
     """An unknown explicit credential source."""
 
     fmt = "Unknown credential source {source!r} (from {origin}): use one of {choices}."
+
+
+class MissingMfaTokenError(BotoSesManagerError, ValueError):
+    """An MFA device was named without a way to get its code."""
+
+    fmt = (
+        "mfa_serial_number={serial!r} was given without mfa_token: pass the current code, or "
+        "(with auto_refresh=True) a callable that returns a fresh code at each refresh."
+    )
 
 
 class MissingRoleArnError(BotoSesManagerError, ValueError):

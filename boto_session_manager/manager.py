@@ -358,6 +358,10 @@ class BotoSesManager(ClientMixin):
         """
         validate_role_arn(role_arn)
         validate_duration_seconds(duration_seconds)
+        if mfa_serial_number is not None and mfa_token is None:
+            from .exceptions import MissingMfaTokenError
+
+            raise MissingMfaTokenError(serial=mfa_serial_number)
         if role_session_name is None:
             import uuid
 

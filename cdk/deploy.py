@@ -308,7 +308,9 @@ def synth(*, project_dir: Path = PROJECT_DIR, nag: bool = True, log: Log = _log)
 
     outdir = project_dir / "cdk.out"
     started = time.monotonic()
-    app, stack = build_app(outdir=str(outdir), nag=nag)
+    # the CLI reads cdk.json's context (sub narrowing, provider ARN); synth reads the same
+    cdk_json = json.loads((project_dir / CDK_DIR_NAME / "cdk.json").read_text(encoding="utf-8"))
+    app, stack = build_app(context=cdk_json.get("context"), outdir=str(outdir), nag=nag)
     try:
         app.synth()
     except RuntimeError as error:  # jsii surfaces validation failures as RuntimeError

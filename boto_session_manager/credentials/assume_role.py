@@ -31,8 +31,10 @@ def refreshable_assume_role_session(
     from botocore.credentials import AssumeRoleCredentialFetcher
 
     def mfa_prompter(_prompt: str) -> str:
-        if mfa_token is None:
-            raise ValueError("mfa_serial_number was given without mfa_token")
+        if mfa_token is None:  # assume_role checks this first; kept for direct callers
+            from ..exceptions import MissingMfaTokenError
+
+            raise MissingMfaTokenError(serial=extra_args.get("SerialNumber"))
         return mfa_token() if callable(mfa_token) else mfa_token
 
     fetcher = AssumeRoleCredentialFetcher(

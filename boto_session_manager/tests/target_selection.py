@@ -80,16 +80,6 @@ def choose_test_target(
     has_token = all(env.get(name) for name in _TOKEN_VARS)
     has_dotenv = _dotenv_has_key(dotenv_path)
 
-    if credentials == "oidc" and not has_token and aws == "real":
-        raise TargetError(
-            "--credentials oidc against real AWS needs a GitHub Actions ID token: run it in a "
-            "workflow job with `permissions: id-token: write`"
-        )
-    if credentials == "dotenv" and not has_dotenv and aws == "real":
-        raise TargetError(
-            f"--credentials dotenv needs {dotenv_path} with a key: run `nox -s deploy`"
-        )
-
     if aws == "local":
         return TestTarget(
             "local",
@@ -100,6 +90,15 @@ def choose_test_target(
         )
     if aws == "real" or (aws is None and credentials is not None):
         chosen = credentials or ("oidc" if has_token else "dotenv")
+        if chosen == "oidc" and not has_token:
+            raise TargetError(
+                "--credentials oidc against real AWS needs a GitHub Actions ID token: run it "
+                "in a workflow job with `permissions: id-token: write`"
+            )
+        if chosen == "dotenv" and not has_dotenv:
+            raise TargetError(
+                f"--credentials dotenv needs {dotenv_path} with a key: run `nox -s deploy`"
+            )
         return TestTarget(
             "real",
             chosen,

@@ -106,3 +106,22 @@ class TestCfnLint:
             {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"Nope": 1}}}}
         )
         assert lint(broken, config=ManualArgs(regions=[settings.AWS_REGION]))
+
+
+class TestSynthSession:
+    def test_synth_reads_the_context_of_cdk_json(self, tmp_path: Path) -> None:
+        """`nox -s synth` honours cdk.json's context, as `cdk deploy` does."""
+        import json
+
+        from cdk.deploy import synth
+
+        (tmp_path / "cdk").mkdir()
+        (tmp_path / "cdk" / "cdk.json").write_text(
+            json.dumps({"app": "python app.py", "context": {"githubBranches": ["main"]}})
+        )
+        outdir = synth(project_dir=tmp_path, log=lambda _message: None)
+        templates = list(outdir.glob("*.template.json"))
+        assert len(templates) == 1
+        text = templates[0].read_text()
+        assert "ref:refs/heads/main" in text
+        assert ":*" not in text.replace("arn:aws", "")  # the repository-wide pattern is gone

@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -203,3 +204,26 @@ def test_role_chaining_from_oidc(
     finally:
         iam.delete_role_policy(RoleName=oidc_role.arn.split("/")[-1], PolicyName="chain")
         iam.delete_role(RoleName=name)
+
+
+def test_token_file_goes_through_the_same_exchange(
+    github_oidc_issuer: GitHubOidcIssuer, oidc_role: OidcRole, tmp_path: Path
+) -> None:
+    """A token file (AWS_WEB_IDENTITY_TOKEN_FILE) is just another token loader."""
+    from boto_session_manager.credentials.web_identity import FileTokenLoader
+
+    token_file = tmp_path / "token"
+    token_file.write_text(
+        github_oidc_issuer.mint(
+            "sts.amazonaws.com", context=GitHubRunContext(repository=REPOSITORY)
+        )
+    )
+    bsm = BotoSesManager.from_web_identity(
+        oidc_role.arn,
+        token_loader=FileTokenLoader.from_environ({"AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file)}),
+        role_session_name="from-token-file",
+        region_name="us-east-1",
+        default_client_kwargs=oidc_role.client_kwargs,
+    )
+    assert bsm.principal_arn.endswith("/from-token-file")
+    assert github_oidc_issuer.requests_received == 0  # no HTTP: the file was the source

@@ -147,3 +147,45 @@ class TestHandOff:
             )
         assert out.stdout.strip().endswith("/it-snap")
         assert not Path(path).exists()
+
+
+class TestBsmCommand:
+    def _run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GITHUB_"))}
+        return subprocess.run(
+            [sys.executable, "-m", "boto_session_manager.cli", *args],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def test_whoami_is_masked(self, aws_target: AwsTarget, user_bsm: BotoSesManager) -> None:
+        """`bsm whoami` with the .env prints the test user with the account id masked."""
+        assert aws_target.dotenv_path is not None
+        result = self._run("--dotenv", str(aws_target.dotenv_path), "whoami", cwd=Path.cwd())
+        assert result.returncode == 0, result.stderr
+        assert f":user/{aws_target.test_user_name}" in result.stdout
+        assert aws_target.account_id not in result.stdout
+        assert "credential source: dotenv" in result.stderr
+        assert user_bsm.aws_secret_access_key not in result.stdout + result.stderr
+
+    def test_exec_runs_a_command_as_the_test_user(
+        self, aws_target: AwsTarget, user_bsm: BotoSesManager
+    ) -> None:
+        """`bsm exec -- CMD` gives CMD the .env credentials and endpoint."""
+        assert aws_target.dotenv_path is not None
+        result = self._run(
+            "-q",
+            "--dotenv",
+            str(aws_target.dotenv_path),
+            "exec",
+            "--",
+            sys.executable,
+            "-c",
+            WHOAMI,
+            cwd=Path.cwd(),
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == user_bsm.principal_arn

@@ -83,3 +83,20 @@ def test_missing_permission_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "permissions: id-token: write" in lines[0]
+
+
+def test_options_work_before_and_after_the_subcommand() -> None:
+    """`bsm --role-arn X github-env` and `bsm github-env --role-arn X` mean the same."""
+    from boto_session_manager.cli import _parser
+
+    parser = _parser()
+    before = parser.parse_args(["--role-arn", "arn:x", "--region", "eu-west-1", "github-env"])
+    after = parser.parse_args(["github-env", "--role-arn", "arn:x", "--region", "eu-west-1"])
+    mixed = parser.parse_args(["--region", "eu-west-1", "github-env", "--role-arn", "arn:x"])
+    for args in (before, after, mixed):
+        assert (args.role_arn, args.region, args.dotenv, args.source) == (
+            "arn:x",
+            "eu-west-1",
+            ".env",
+            None,
+        )

@@ -491,3 +491,62 @@ class TestRepr:
         assert "AKIA************MPLE" in text
         for secret in (SECRET_ACCESS_KEY, SESSION_TOKEN, ACCESS_KEY_ID):
             assert secret not in text
+
+
+class TestRefreshingAssumeRole:
+    def test_mfa_token_callable_is_asked_at_each_refresh(self) -> None:
+        """With auto_refresh, a callable mfa_token gives a fresh code to every AssumeRole."""
+        import botocore.session
+
+        from boto_session_manager.credentials.assume_role import refreshable_assume_role_session
+
+        client = botocore.session.Session().create_client(
+            "sts",
+            region_name="us-east-1",
+            endpoint_url=DEAD_ENDPOINT,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+        now = dt.datetime.now(dt.timezone.utc)
+        codes = iter(["111111", "222222"])
+        with Stubber(client) as stub:
+            for code, lifetime in (("111111", 1), ("222222", 60)):
+                stub.add_response(
+                    "assume_role",
+                    assumed_credentials(now + dt.timedelta(minutes=lifetime)),
+                    expected_params={
+                        "RoleArn": ROLE_ARN,
+                        "RoleSessionName": "mfa",
+                        "DurationSeconds": 3600,
+                        "SerialNumber": "arn:aws:iam::123456789012:mfa/me",
+                        "TokenCode": code,
+                    },
+                )
+            session, provider = refreshable_assume_role_session(
+                source_credentials=make_bsm().get_credentials(),
+                client_creator=lambda *_args, **_kwargs: client,
+                role_arn=ROLE_ARN,
+                extra_args={
+                    "RoleSessionName": "mfa",
+                    "DurationSeconds": 3600,
+                    "SerialNumber": "arn:aws:iam::123456789012:mfa/me",
+                },
+                mfa_token=lambda: next(codes),
+            )
+            session.get_credentials().get_frozen_credentials()  # first fetch, 1 minute left
+            session.get_credentials().get_frozen_credentials()  # mandatory window: refresh
+            stub.assert_no_pending_responses()
+        assert provider.fetches == 2
+
+
+def test_mfa_serial_without_token_fails_before_network() -> None:
+    """An MFA device without a code is rejected up front, naming both fixes."""
+    from boto_session_manager import MissingMfaTokenError
+
+    for auto_refresh in (False, True):
+        with pytest.raises(MissingMfaTokenError, match="callable"):
+            make_bsm().assume_role(
+                ROLE_ARN,
+                mfa_serial_number="arn:aws:iam::123456789012:mfa/me",
+                auto_refresh=auto_refresh,
+            )

@@ -89,6 +89,10 @@ def test_impossible_explicit_choices_are_errors(tmp_path: Path) -> None:
         choose_test_target(aws="real", credentials="oidc", environ={}, dotenv_path=tmp_path / "x")
     with pytest.raises(TargetError, match="nox -s deploy"):
         choose_test_target(aws="real", credentials="dotenv", environ={}, dotenv_path=tmp_path / "x")
+    with pytest.raises(TargetError, match="id-token: write"):
+        choose_test_target(aws=None, credentials="oidc", environ={}, dotenv_path=tmp_path / "x")
+    with pytest.raises(TargetError, match="nox -s deploy"):
+        choose_test_target(aws="real", credentials=None, environ={}, dotenv_path=tmp_path / "x")
 
 
 def test_split_arguments_keeps_pytest_options() -> None:
