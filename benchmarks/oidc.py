@@ -243,6 +243,44 @@ _PATHS: dict[str, Callable[[OidcWorld], float]] = {
 }
 
 
+#: Run in a fresh interpreter: imports first (outside the timing), then one path, timed.
+_COLD_CHILD = """
+import json, sys
+import boto3, botocore.session, requests
+import boto_session_manager.manager, boto_session_manager.credentials.web_identity
+from pathlib import Path
+from benchmarks.oidc import _PATHS, OidcWorld
+spec = json.loads(sys.stdin.read())
+world = OidcWorld(endpoint_url=spec["endpoint_url"], role_arn=spec["role_arn"], issuer=None,
+                  environ=spec["environ"], token_file=Path(spec["token_file"]))
+print(_PATHS[spec["path"]](world))
+"""
+
+
+def _cold_first_credentials(world: OidcWorld, runs: int) -> dict[str, float]:
+    """Median seconds to first credentials in a fresh process (nothing cached but imports)."""
+    import subprocess
+    import sys
+
+    spec = {
+        "endpoint_url": world.endpoint_url,
+        "role_arn": world.role_arn,
+        "environ": world.environ,  # holds the request token: passed on stdin, never printed
+        "token_file": str(world.token_file),
+    }
+    cwd = Path(__file__).resolve().parent.parent
+    times: dict[str, list[float]] = {"manager_oidc": [], "raw": []}
+    for _ in range(runs):
+        for path in times:
+            out = subprocess.run(
+                [sys.executable, "-c", _COLD_CHILD],
+                input=json.dumps({**spec, "path": path}),
+                capture_output=True, text=True, check=True, cwd=cwd, env=dict(os.environ),
+            )  # fmt: skip
+            times[path].append(float(out.stdout.strip().splitlines()[-1]))
+    return {name: median(values) for name, values in times.items()}
+
+
 def _first_credentials(world: OidcWorld, runs: int) -> dict[str, float]:
     """Median seconds to first credentials per path."""
     names = list(_PATHS)
@@ -323,18 +361,26 @@ def oidc_rows(*, runs: int = 15) -> tuple[list[Row], list[str]]:
     """Rows for the OIDC figures, and notes."""
     with oidc_world() as world:
         t = _first_credentials(world, runs)
+        cold = _cold_first_credentials(world, max(3, runs // 2))
         tokens, exchanges, built, first_call_errors = _first_call_at_once(world)
         refresh = _refresh_under_load(world)
-    ratio = t["manager_oidc"] / t["raw"]
+    cold_ratio = cold["manager_oidc"] / cold["raw"]
     rows = [
         Row(
-            what="first credentials: `from_github_oidc` vs raw token GET + AssumeRoleWith"
-            "WebIdentity",
+            what="first credentials, fresh process: `from_github_oidc` vs raw token GET + "
+            "AssumeRoleWithWebIdentity",
+            measured=format_seconds(cold["manager_oidc"]),
+            baseline=format_seconds(cold["raw"]),
+            ratio=cold_ratio,
+            target="<= 1.15",
+            met=cold_ratio <= 1.15,
+        ),
+        Row(
+            what="first credentials, warm process: `from_github_oidc` vs raw token GET + "
+            "AssumeRoleWithWebIdentity",
             measured=format_seconds(t["manager_oidc"]),
             baseline=format_seconds(t["raw"]),
-            ratio=ratio,
-            target="<= 1.15",
-            met=ratio <= 1.15,
+            ratio=t["manager_oidc"] / t["raw"],
         ),
         Row(
             what="first credentials: `from_github_oidc` vs the raw pair, STS client made before",
@@ -403,6 +449,9 @@ def oidc_rows(*, runs: int = 15) -> tuple[list[Row], list[str]]:
         f"oidc: medians of {runs} interleaved runs per path after one warm-up, against the local "
         "issuer and ministack (AUTH=true); the raw baseline creates its unsigned STS client "
         "inside the timing, as the manager does on first use.",
+        "oidc fresh process: each run a new interpreter, modules imported before the timer; "
+        "the warm figures are lower for the manager because its unsigned STS clients come from "
+        "one process-wide botocore session, so the STS model loads once per process.",
         f"oidc refresh: clock injected 12 min before expiry (advisory 15 min, mandatory 10 min); "
         f"token endpoint delayed {REFRESH_DELAY} s for the refresh; "
         f"{refresh.got_new_credentials} of {REFRESH_THREADS} threads got new credentials; a "
