@@ -3,6 +3,9 @@
 - :class:`GitHubOidcIssuer`: a local GitHub Actions OIDC token endpoint (real HTTP, RS256 JWTs
   shaped like GitHub's, discovery and JWKS, fault injection), driven by a
   :class:`GitHubRunContext`.
+- :func:`start_local_aws` / :class:`LocalAws`: the local AWS emulator (ministack with
+  ``AUTH=true``, optionally over HTTPS with a local CA), started on a free loopback port and
+  stopped by its pid; :func:`find_local_aws` finds one started earlier in a state folder.
 - ``boto_session_manager.testing.pytest_plugin``: pytest fixtures for them; enable it with
   ``pytest_plugins = ["boto_session_manager.testing.pytest_plugin"]`` in your ``conftest.py``.
 
@@ -17,16 +20,23 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from boto_session_manager.testing.github_oidc_issuer import GitHubOidcIssuer, GitHubRunContext
+    from boto_session_manager.testing.local_aws import LocalAws, find_local_aws, start_local_aws
 
 __all__ = [
     "GitHubOidcIssuer",
     "GitHubRunContext",
+    "LocalAws",
+    "find_local_aws",
+    "start_local_aws",
 ]
 
 #: public name -> submodule that defines it (imported lazily, PEP 562)
 _LAZY: dict[str, str] = {
     "GitHubOidcIssuer": "github_oidc_issuer",
     "GitHubRunContext": "github_oidc_issuer",
+    "LocalAws": "local_aws",
+    "find_local_aws": "local_aws",
+    "start_local_aws": "local_aws",
 }
 
 
