@@ -162,6 +162,12 @@ def _existing_stack(kind: str, credentials: str, dotenv: Path) -> AwsTarget:
         )
         endpoint, ca_bundle = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_CA_BUNDLE")
     account_id = bsm.aws_account_id
+    emulator = None
+    if _is_loopback(endpoint):  # the emulator `nox -s deploy` started: admin access too
+        from boto_session_manager.testing.local_aws import find_local_aws
+
+        found = find_local_aws(PROJECT_DIR / settings.LOCAL_AWS_STATE_DIR)
+        emulator = found if found is not None and found.endpoint_url == endpoint else None
     return AwsTarget(
         kind="local" if _is_loopback(endpoint) else "real",
         credentials=credentials,
@@ -173,6 +179,7 @@ def _existing_stack(kind: str, credentials: str, dotenv: Path) -> AwsTarget:
         dotenv_path=dotenv if credentials == "dotenv" else None,
         endpoint_url=endpoint,
         ca_bundle=ca_bundle,
+        emulator=emulator,
     )
 
 
@@ -180,7 +187,7 @@ def _existing_stack(kind: str, credentials: str, dotenv: Path) -> AwsTarget:
 def local_emulator(aws_target: AwsTarget) -> LocalAws:
     """Admin access to the local emulator; steps aside on a real endpoint."""
     if aws_target.emulator is None:
-        pytest.skip("needs the local emulator (admin access); the target is a real endpoint")
+        pytest.skip("needs admin access to a local emulator; the endpoint under test is not one")
     return aws_target.emulator
 
 
