@@ -57,6 +57,8 @@ def split_test_arguments(posargs: Sequence[str]) -> tuple[str | None, str | None
 
 
 def _dotenv_has_key(path: Path) -> bool:
+    # credentials.dotenv_file.dotenv_has_access_key needs python-dotenv, which nox's own
+    # interpreter may lack: this stdlib reading only answers "is there a key at all".
     if not path.is_file():
         return False
     names = {
