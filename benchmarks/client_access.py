@@ -12,7 +12,7 @@ import time
 import timeit
 from typing import Any
 
-from .report import Row, format_seconds
+from .report import Row, compare, format_seconds
 
 __all__ = [
     "ACCESS_KEY_ID",
@@ -101,39 +101,32 @@ def client_access_rows() -> tuple[list[Row], list[str]]:
     fresh = _fresh_client_seconds()
     dict_lookup = t['d["s3"]']
     rows = [
-        Row(
-            what='cached `bsm.s3_client` vs `d["s3"]`',
-            measured=format_seconds(t["bsm.s3_client"]),
-            baseline=format_seconds(dict_lookup),
-            ratio=t["bsm.s3_client"] / dict_lookup,
-            target="<= 2",
-            met=t["bsm.s3_client"] / dict_lookup <= 2,
+        compare(
+            'cached `bsm.s3_client` vs `d["s3"]`',
+            t["bsm.s3_client"],
+            dict_lookup,
+            limit=2,
         ),
-        Row(
-            what='cached `bsm.get_client("s3")` vs `d["s3"]`',
-            measured=format_seconds(t['bsm.get_client("s3")']),
-            baseline=format_seconds(dict_lookup),
-            ratio=t['bsm.get_client("s3")'] / dict_lookup,
-            target="<= 2",
-            met=t['bsm.get_client("s3")'] / dict_lookup <= 2,
+        compare(
+            'cached `bsm.get_client("s3")` vs `d["s3"]`',
+            t['bsm.get_client("s3")'],
+            dict_lookup,
+            limit=2,
         ),
-        Row(
-            what='previous generated property (try: d["s3"]) vs `d["s3"]`',
-            measured=format_seconds(t["old.s3_client"]),
-            baseline=format_seconds(dict_lookup),
-            ratio=t["old.s3_client"] / dict_lookup,
+        compare(
+            'previous generated property (try: d["s3"]) vs `d["s3"]`',
+            t["old.s3_client"],
+            dict_lookup,
         ),
-        Row(
-            what='cached `bsm.s3_client` vs fresh `boto3.Session().client("s3")`',
-            measured=format_seconds(t["bsm.s3_client"]),
-            baseline=format_seconds(fresh),
-            ratio=t["bsm.s3_client"] / fresh,
+        compare(
+            'cached `bsm.s3_client` vs fresh `boto3.Session().client("s3")`',
+            t["bsm.s3_client"],
+            fresh,
         ),
-        Row(
-            what='cached `bsm.get_client("s3")` vs fresh `boto3.Session().client("s3")`',
-            measured=format_seconds(t['bsm.get_client("s3")']),
-            baseline=format_seconds(fresh),
-            ratio=t['bsm.get_client("s3")'] / fresh,
+        compare(
+            'cached `bsm.get_client("s3")` vs fresh `boto3.Session().client("s3")`',
+            t['bsm.get_client("s3")'],
+            fresh,
         ),
     ]
     notes = [

@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .report import Row, format_seconds, median
+from .report import Row, compare, format_seconds, median
 
 __all__ = ["BOTO3", "BSM", "BSM_CLASS", "EMPTY", "import_rows", "measure_statements"]
 
@@ -90,19 +90,16 @@ def import_rows(*, runs: int = 15) -> tuple[list[Row], list[str]]:
     start_up = median(times[EMPTY])
     net = {s: max(median(times[s]) - start_up, 0.0) for s in (BOTO3, BSM, BSM_CLASS)}
     rows = [
-        Row(
-            what=f"`{BSM}` vs `{BOTO3}`",
-            measured=format_seconds(net[BSM]),
-            baseline=format_seconds(net[BOTO3]),
-            ratio=net[BSM] / net[BOTO3],
-            target="<= 0.15",
-            met=net[BSM] / net[BOTO3] <= 0.15,
+        compare(
+            f"`{BSM}` vs `{BOTO3}`",
+            net[BSM],
+            net[BOTO3],
+            limit=0.15,
         ),
-        Row(
-            what=f"`{BSM_CLASS}` vs `{BOTO3}`",
-            measured=format_seconds(net[BSM_CLASS]),
-            baseline=format_seconds(net[BOTO3]),
-            ratio=net[BSM_CLASS] / net[BOTO3],
+        compare(
+            f"`{BSM_CLASS}` vs `{BOTO3}`",
+            net[BSM_CLASS],
+            net[BOTO3],
         ),
         Row(
             what=f"`{BSM}` loads boto3/botocore",

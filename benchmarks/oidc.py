@@ -34,14 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from .first_touch import run_at_once
-from .report import Row, format_count, format_seconds, median
+from .report import Row, compare, format_count, format_seconds, median
 
 __all__ = ["OidcWorld", "oidc_rows", "oidc_world"]
 
 REGION = "us-east-1"
 AUDIENCE = "sts.amazonaws.com"
-PROVIDER_URL = "https://token.actions.githubusercontent.com"
-PROVIDER_HOST = "token.actions.githubusercontent.com"
 ROLE_NAME = "bsm-bench-github-oidc"
 SESSION_NAME = "bsm-bench"
 #: Threads making their first call at once through one manager.
@@ -92,6 +90,10 @@ def oidc_world() -> Iterator[OidcWorld]:
     """Start the emulator and the issuer, create the OIDC provider and the role; stop after."""
     from boto_session_manager.testing import GitHubOidcIssuer
     from boto_session_manager.testing.local_aws import start_local_aws
+    from boto_session_manager.testing.web_identity_roles import (
+        github_provider_arn,
+        web_identity_role,
+    )
 
     with (
         tempfile.TemporaryDirectory(prefix="bsm-bench-") as directory,
@@ -100,40 +102,20 @@ def oidc_world() -> Iterator[OidcWorld]:
         _isolated_aws_environment(),
     ):
         iam = aws.boto3_session().client("iam", endpoint_url=aws.endpoint_url)
-        provider_arn = iam.create_open_id_connect_provider(
-            Url=PROVIDER_URL,
-            ClientIDList=[AUDIENCE],
-            ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"],
-        )["OpenIDConnectProviderArn"]
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {
-                            f"{PROVIDER_HOST}:aud": AUDIENCE,
-                            f"{PROVIDER_HOST}:sub": issuer.context.subject,
-                        }
-                    },
-                }
-            ],
-        }
-        role_arn = iam.create_role(
-            RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust), MaxSessionDuration=3600
-        )["Role"]["Arn"]
-        token_file = Path(directory) / "web-identity-token"
-        token_file.write_text(issuer.mint(AUDIENCE), encoding="utf-8")
-        token_file.chmod(0o600)
-        yield OidcWorld(
-            endpoint_url=aws.endpoint_url,
-            role_arn=role_arn,
-            issuer=issuer,
-            environ=issuer.environ(),
-            token_file=token_file,
-        )
+        provider_arn, _ = github_provider_arn(iam)
+        with web_identity_role(
+            iam, provider_arn=provider_arn, sub_patterns=[issuer.context.subject], prefix=ROLE_NAME
+        ) as role_arn:
+            token_file = Path(directory) / "web-identity-token"
+            token_file.write_text(issuer.mint(AUDIENCE), encoding="utf-8")
+            token_file.chmod(0o600)
+            yield OidcWorld(
+                endpoint_url=aws.endpoint_url,
+                role_arn=role_arn,
+                issuer=issuer,
+                environ=issuer.environ(),
+                token_file=token_file,
+            )
 
 
 # -- the paths to first credentials, each returning its elapsed seconds -----------------------
@@ -364,41 +346,34 @@ def oidc_rows(*, runs: int = 15) -> tuple[list[Row], list[str]]:
         cold = _cold_first_credentials(world, max(3, runs // 2))
         tokens, exchanges, built, first_call_errors = _first_call_at_once(world)
         refresh = _refresh_under_load(world)
-    cold_ratio = cold["manager_oidc"] / cold["raw"]
     rows = [
-        Row(
-            what="first credentials, fresh process: `from_github_oidc` vs raw token GET + "
+        compare(
+            "first credentials, fresh process: `from_github_oidc` vs raw token GET + "
             "AssumeRoleWithWebIdentity",
-            measured=format_seconds(cold["manager_oidc"]),
-            baseline=format_seconds(cold["raw"]),
-            ratio=cold_ratio,
-            target="<= 1.15",
-            met=cold_ratio <= 1.15,
+            cold["manager_oidc"],
+            cold["raw"],
+            limit=1.15,
         ),
-        Row(
-            what="first credentials, warm process: `from_github_oidc` vs raw token GET + "
+        compare(
+            "first credentials, warm process: `from_github_oidc` vs raw token GET + "
             "AssumeRoleWithWebIdentity",
-            measured=format_seconds(t["manager_oidc"]),
-            baseline=format_seconds(t["raw"]),
-            ratio=t["manager_oidc"] / t["raw"],
+            t["manager_oidc"],
+            t["raw"],
         ),
-        Row(
-            what="first credentials: `from_github_oidc` vs the raw pair, STS client made before",
-            measured=format_seconds(t["manager_oidc"]),
-            baseline=format_seconds(t["raw_client_ready"]),
-            ratio=t["manager_oidc"] / t["raw_client_ready"],
+        compare(
+            "first credentials: `from_github_oidc` vs the raw pair, STS client made before",
+            t["manager_oidc"],
+            t["raw_client_ready"],
         ),
-        Row(
-            what="first credentials: `from_github_oidc` vs botocore web identity (token file)",
-            measured=format_seconds(t["manager_oidc"]),
-            baseline=format_seconds(t["botocore_file"]),
-            ratio=t["manager_oidc"] / t["botocore_file"],
+        compare(
+            "first credentials: `from_github_oidc` vs botocore web identity (token file)",
+            t["manager_oidc"],
+            t["botocore_file"],
         ),
-        Row(
-            what="first credentials: `from_web_identity` (token file) vs botocore (token file)",
-            measured=format_seconds(t["manager_file"]),
-            baseline=format_seconds(t["botocore_file"]),
-            ratio=t["manager_file"] / t["botocore_file"],
+        compare(
+            "first credentials: `from_web_identity` (token file) vs botocore (token file)",
+            t["manager_file"],
+            t["botocore_file"],
         ),
         Row(
             what=f"{FIRST_CALL_THREADS} threads' first call, one OIDC manager: token fetches",

@@ -6,7 +6,15 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Row", "format_count", "format_ratio", "format_seconds", "median", "render_table"]
+__all__ = [
+    "Row",
+    "compare",
+    "format_count",
+    "format_ratio",
+    "format_seconds",
+    "median",
+    "render_table",
+]
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,19 @@ class Row:
     target: str = "report"
     #: Whether the target is met; ``None`` for figures that are only reported.
     met: bool | None = None
+
+
+def compare(what: str, measured: float, baseline: float, *, limit: float | None = None) -> Row:
+    """A row for two durations (seconds): their ratio, checked against ``limit`` when given."""
+    ratio = measured / baseline
+    return Row(
+        what=what,
+        measured=format_seconds(measured),
+        baseline=format_seconds(baseline),
+        ratio=ratio,
+        target="report" if limit is None else f"<= {limit:g}",
+        met=None if limit is None else ratio <= limit,
+    )
 
 
 def median(values: Iterable[float]) -> float:

@@ -14,10 +14,10 @@ from boto_session_manager import BotoSesManager
 from boto_session_manager.exceptions import RoleTrustError
 from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
 from boto_session_manager.testing.local_aws import LocalAws
+from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 from boto_session_manager.tests import settings
 
 from .conftest import REPOSITORY, AwsTarget
-from .web_identity_roles import github_provider_arn, web_identity_role
 
 WHOAMI = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
 

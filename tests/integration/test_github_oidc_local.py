@@ -20,8 +20,7 @@ import pytest
 from boto_session_manager import BotoSesManager
 from boto_session_manager.exceptions import RoleTrustError
 from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
-
-from .web_identity_roles import github_provider_arn, web_identity_role
+from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 
 if TYPE_CHECKING:
     from boto_session_manager.testing.local_aws import LocalAws

@@ -18,9 +18,9 @@ from boto_session_manager import BotoSesManager
 from boto_session_manager.exceptions import BotoSesManagerError
 from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
 from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
+from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 
 from .conftest import REPOSITORY, AwsTarget
-from .web_identity_roles import github_provider_arn, web_identity_role
 
 
 class TestSecretScan:

@@ -1,4 +1,9 @@
-"""Extra web-identity roles for tests that need admin access to the local emulator."""
+"""Roles trusted through GitHub Actions OIDC, made with admin access to an emulator.
+
+For tests and benchmarks that need a role beside the project's stack: the trust has the CI
+role's shape (``StringEquals`` on ``aud``, ``StringLike`` on ``sub``) and the role may call
+``sts:GetCallerIdentity``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from boto_session_manager.tests import settings
+
+__all__ = ["AUD_KEY", "SUB_KEY", "github_provider_arn", "web_identity_role"]
 
 AUD_KEY = f"{settings.GITHUB_OIDC_PROVIDER_HOST}:aud"
 SUB_KEY = f"{settings.GITHUB_OIDC_PROVIDER_HOST}:sub"
