@@ -11,70 +11,24 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import exceptions
+from .exceptions import *  # noqa: F403 - the errors are cheap to import and all public
+
 if TYPE_CHECKING:
-    from .exceptions import (
-        BotoSesManagerError,
-        DotenvFileNotFoundError,
-        DotenvVariableError,
-        ExpiredWebIdentityTokenError,
-        GitHubOidcNotAvailableError,
-        InvalidCredentialSourceError,
-        InvalidDurationError,
-        InvalidRoleArnError,
-        InvalidRoleSessionNameError,
-        MissingMfaTokenError,
-        MissingRoleArnError,
-        NoCredentialsError,
-        RoleTrustError,
-        TokenEndpointError,
-        WebIdentityTokenFileError,
-    )
     from .manager import BotoSesManager
     from .services import AwsServiceEnum
 
 __version__ = "3.0.0"
 
-#: public name -> the module that defines it
+#: public name -> the module that defines it, imported on first use (they pull in boto3's
+#: model machinery or a 400-member class, so deferring them keeps ``import`` cheap)
 _LAZY = {
     "AwsServiceEnum": "services",
     "BotoSesManager": "manager",
-    "BotoSesManagerError": "exceptions",
-    "DotenvFileNotFoundError": "exceptions",
-    "DotenvVariableError": "exceptions",
-    "ExpiredWebIdentityTokenError": "exceptions",
-    "GitHubOidcNotAvailableError": "exceptions",
-    "InvalidCredentialSourceError": "exceptions",
-    "InvalidDurationError": "exceptions",
-    "InvalidRoleArnError": "exceptions",
-    "InvalidRoleSessionNameError": "exceptions",
-    "MissingMfaTokenError": "exceptions",
-    "MissingRoleArnError": "exceptions",
-    "NoCredentialsError": "exceptions",
-    "RoleTrustError": "exceptions",
-    "TokenEndpointError": "exceptions",
-    "WebIdentityTokenFileError": "exceptions",
 }
 
-__all__ = [
-    "AwsServiceEnum",
-    "BotoSesManager",
-    "BotoSesManagerError",
-    "DotenvFileNotFoundError",
-    "DotenvVariableError",
-    "ExpiredWebIdentityTokenError",
-    "GitHubOidcNotAvailableError",
-    "InvalidCredentialSourceError",
-    "InvalidDurationError",
-    "InvalidRoleArnError",
-    "InvalidRoleSessionNameError",
-    "MissingMfaTokenError",
-    "MissingRoleArnError",
-    "NoCredentialsError",
-    "RoleTrustError",
-    "TokenEndpointError",
-    "WebIdentityTokenFileError",
-    "__version__",
-]
+__all__ = ["AwsServiceEnum", "BotoSesManager", "__version__"]
+__all__ += exceptions.__all__
 
 
 def __getattr__(name: str) -> Any:

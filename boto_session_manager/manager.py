@@ -507,7 +507,8 @@ class BotoSesManager(ClientMixin):
         with ``sts:AssumeRoleWithWebIdentity``. The job needs ``permissions: id-token: write``;
         without it this raises :class:`GitHubOidcNotAvailableError` before any network call.
         """
-        from .credentials.web_identity import GitHubOidcTokenLoader, default_role_session_name
+        from .credentials.github_token import GitHubOidcTokenLoader
+        from .credentials.web_identity import default_role_session_name
 
         loader = token_loader or GitHubOidcTokenLoader.from_environ(environ, audience=audience)
         return cls.from_web_identity(

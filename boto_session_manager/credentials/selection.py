@@ -17,7 +17,7 @@ from enum import Enum
 
 from ..exceptions import GitHubOidcNotAvailableError, InvalidCredentialSourceError
 from .dotenv_file import dotenv_has_access_key
-from .web_identity import REQUEST_TOKEN_VAR, REQUEST_URL_VAR
+from .github_token import REQUEST_TOKEN_VAR, REQUEST_URL_VAR
 
 __all__ = ["CredentialSource", "Selection", "select_credential_source"]
 
