@@ -36,8 +36,18 @@ if TYPE_CHECKING:
 
 __all__ = ["SessionMixin"]
 
+_CREDENTIALS = "credentials"
 _IDENTITY = "caller identity"
 _ALIAS = "account alias"
+
+
+def _signs_with_session_credentials(client_kwargs: dict[str, Any]) -> bool:
+    """Whether a client made with these arguments uses the session's credentials."""
+    from botocore import UNSIGNED  # loaded by then: the session exists
+
+    config = client_kwargs.get("config")
+    unsigned = getattr(config, "signature_version", None) is UNSIGNED
+    return not unsigned and not client_kwargs.get("aws_access_key_id")
 
 
 class SessionMixin:
@@ -134,14 +144,32 @@ class SessionMixin:
             )
 
     def _build(self, kind: str, service_name: str, kwargs: dict[str, Any]) -> Any:
-        """A new client or resource, ``default_client_kwargs`` under ``kwargs``."""
+        """A new client or resource, ``default_client_kwargs`` under ``kwargs``.
+
+        The session's credentials are loaded first, under their own lock (a network call for
+        some sources), so that the lock serialising client creation never covers one.
+        """
         boto_ses, core = self._session_pair()
+        merged = {**self.default_client_kwargs, **kwargs}
+        if _signs_with_session_credentials(merged):
+            self._session_credentials()
         make = boto_ses.client if kind == "client" else boto_ses.resource
         with creation_lock(core):
-            return make(service_name, **{**self.default_client_kwargs, **kwargs})  # type: ignore[call-overload]
+            return make(service_name, **merged)  # type: ignore[call-overload]
+
+    def _session_credentials(self) -> Credentials | None:
+        """The session's credentials, loaded once under their own lock (``None`` not kept)."""
+        try:
+            credentials: Credentials | None = self._facts[_CREDENTIALS]
+        except KeyError:
+            core = self._session_pair()[1]
+            credentials = self._facts.get_or_build(_CREDENTIALS, core.get_credentials)
+            if credentials is None:  # like botocore: look again next time
+                self._facts.pop(_CREDENTIALS, None)
+        return credentials
 
     def clear_cache(self) -> None:
-        """Forget the session, clients, resources and identity facts (rebuilt on next use)."""
+        """Forget the session, clients, resources, credentials and identity (rebuilt on use)."""
         with self._session_lock:
             self._sessions = None
             self._clients.clear()
@@ -153,7 +181,7 @@ class SessionMixin:
     # ------------------------------------------------------------------ credentials
     def get_credentials(self) -> Credentials:
         """The session's botocore credentials; raise a clear error when there are none."""
-        credentials = self.boto_ses.get_credentials()
+        credentials = self._session_credentials()
         if credentials is None:
             looked_in = (
                 f"profile {self.profile_name!r}"

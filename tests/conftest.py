@@ -138,6 +138,8 @@ class LocalSts:
     ) -> None:
         self.upstream, self.ca_bundle, self.lifetime = upstream, ca_bundle, lifetime
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        #: Lifetimes (seconds) of the next credentials issued, in order, before ``lifetime``.
+        self.next_lifetimes: list[int] = []
         self.calls: Counter[str] = Counter()
         self.requests: list[dict[str, str]] = []
         self.held = 0
@@ -148,7 +150,7 @@ class LocalSts:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     # -- what the test asks for
@@ -176,7 +178,9 @@ class LocalSts:
 
     # -- answers
     def _credentials(self) -> str:
-        expiry = self.clock() + dt.timedelta(seconds=self.lifetime)
+        with self._lock:
+            lifetime = self.next_lifetimes.pop(0) if self.next_lifetimes else self.lifetime
+        expiry = self.clock() + dt.timedelta(seconds=lifetime)
         key = "ASIA" + uuid.uuid4().hex[:16].upper()
         return (
             f"<Credentials><AccessKeyId>{key}</AccessKeyId>"
@@ -259,7 +263,7 @@ def local_sts() -> Iterator[LocalSts]:
 
 @pytest.fixture
 def sts_proxy() -> Iterator[Callable[..., LocalSts]]:
-    """``sts_proxy(upstream, ca_bundle=None)``: a counting, fault-injecting proxy to ``upstream``."""
+    """``sts_proxy(upstream, ca_bundle=None)``: a counting, faulting proxy to ``upstream``."""
     started: list[LocalSts] = []
 
     def start(upstream: str, ca_bundle: str | None = None) -> LocalSts:
