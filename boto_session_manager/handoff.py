@@ -5,8 +5,8 @@
   SDKs, ``AWS_DEFAULT_REGION`` for botocore), the endpoint and the CA bundle. A child never
   loses the region it would have had: when the manager has none, the region of ``base`` is
   handed on under both names.
-- :meth:`HandOffMixin.awscli` sets them in ``os.environ`` for a block and restores the old
-  values after.
+- :func:`os_environ_set_to` sets them in ``os.environ`` for a block and restores the old
+  values after (``BotoSesManager.awscli``).
 - A snapshot is the same facts as a JSON-able dict (:meth:`HandOffMixin.to_snapshot`), or a
   file written atomically with mode 0600 (:meth:`HandOffMixin.temp_snapshot`);
   :func:`snapshot_setup` reads one back for ``BotoSesManager.from_snapshot``.
@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .credentials import SessionSetup
 from .exceptions import NoCredentialsError
@@ -31,7 +31,13 @@ from .region import REGION_VARS, resolve_region
 if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
 
-__all__ = ["CREDENTIAL_ENV_VARS", "HANDOFF_ENV_VARS", "HandOffMixin", "snapshot_setup"]
+__all__ = [
+    "CREDENTIAL_ENV_VARS",
+    "HANDOFF_ENV_VARS",
+    "HandOffMixin",
+    "os_environ_set_to",
+    "snapshot_setup",
+]
 
 #: Variables that would shadow or contradict handed-off credentials: removed first.
 CREDENTIAL_ENV_VARS = (
@@ -66,9 +72,6 @@ class _Source(Protocol):
     def to_snapshot(self) -> dict[str, Any]: ...
 
 
-_S = TypeVar("_S", bound=_Source)
-
-
 class HandOffMixin:
     """The manager's hand-off methods (see the module docstring)."""
 
@@ -100,25 +103,6 @@ class HandOffMixin:
         if isinstance(ca_bundle, str):
             environ["AWS_CA_BUNDLE"] = ca_bundle
         return environ
-
-    @contextlib.contextmanager
-    def awscli(self: _S) -> Iterator[_S]:
-        """Set this session's credentials in ``os.environ`` for the AWS CLI; restore on exit."""
-        new_env = self.env()
-        saved = {name: os.environ.get(name) for name in HANDOFF_ENV_VARS}
-        try:
-            for name in HANDOFF_ENV_VARS:
-                if name in new_env:
-                    os.environ[name] = new_env[name]
-                else:
-                    os.environ.pop(name, None)
-            yield self
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
     def to_snapshot(self: _Source) -> dict[str, Any]:
         """The current credentials, region and expiry as a JSON-able dict (holds secrets)."""
@@ -159,6 +143,29 @@ class HandOffMixin:
             if tmp_dir is not None:
                 with contextlib.suppress(OSError):
                     os.rmdir(tmp_dir)
+
+
+@contextlib.contextmanager
+def os_environ_set_to(variables: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, ``os.environ``'s hand-off variables are those of ``variables``.
+
+    Each of :data:`HANDOFF_ENV_VARS` is set from ``variables`` or removed; all are restored
+    on exit, error or not.
+    """
+    saved = {name: os.environ.get(name) for name in HANDOFF_ENV_VARS}
+    try:
+        for name in HANDOFF_ENV_VARS:
+            if name in variables:
+                os.environ[name] = variables[name]
+            else:
+                os.environ.pop(name, None)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def snapshot_setup(snapshot: Mapping[str, Any]) -> SessionSetup:

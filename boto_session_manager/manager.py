@@ -13,10 +13,11 @@ The class is a facade over three concerns, each in its own module:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from .credentials.dotenv_file import build_dotenv
 from .credentials.github_token import DEFAULT_AUDIENCE, GitHubOidcTokenLoader
 from .credentials.selection import CredentialSource, oidc_role_arn, select_credential_source
 from .credentials.web_identity import build_web_identity
-from .handoff import HandOffMixin, snapshot_setup
+from .handoff import HandOffMixin, os_environ_set_to, snapshot_setup
 from .identity import mask_access_key_id
 from .session import SessionMixin
 
@@ -91,6 +92,12 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
     @classmethod
     def _from_setup(cls, setup: SessionSetup) -> BotoSesManager:
         return cls(**setup.as_kwargs())
+
+    @contextlib.contextmanager
+    def awscli(self) -> Iterator[BotoSesManager]:
+        """Set this session's credentials in ``os.environ`` for the AWS CLI; restore on exit."""
+        with os_environ_set_to(self.env()):
+            yield self
 
     # ------------------------------------------------------------------ roles
     def assume_role(
