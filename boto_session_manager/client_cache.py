@@ -1,6 +1,6 @@
 """The manager's caches: built once per key, read without a lock, built under the key's own lock.
 
-- A hit is one dict lookup: :class:`KeyedCache` *is* a dict, and no lock is taken to read it.
+- A hit is one lookup in a plain dict (:attr:`KeyedCache.values`), and no lock is taken.
 - A miss takes a lock for that key only, so one slow build (or one slow identity call) makes
   wait only the callers who want that same thing; 64 threads asking at once for one uncached
   client still get one object, built once.
@@ -9,8 +9,9 @@
 
 What a client is cached under (:func:`client_key`): the service name and every argument, by
 value. Dicts and lists are compared by content, a ``botocore.config.Config`` by its options
-(two equal ``Config(...)`` objects share one client), and any other object that cannot be
-hashed by its identity (the cache keeps a reference to it, so that identity is never reused).
+(two equal ``Config(...)`` objects share one client; each Config object is read once, as
+botocore reads it once when it makes a client), and any other object that cannot be hashed
+by its identity (the cache keeps a reference to it, so that identity is never reused).
 The cache is not bounded: it holds one client per distinct argument set asked for, which is
 what a program that asks the same questions again and again needs.
 
@@ -31,11 +32,12 @@ __all__ = ["KeyedCache", "client_key", "creation_lock"]
 V = TypeVar("V")
 
 
-class KeyedCache(dict[Hashable, V], Generic[V]):
-    """A dict whose missing values are built once per key, under that key's own lock."""
+class KeyedCache(Generic[V]):
+    """Values built once per key, under that key's own lock; :attr:`values` is read freely."""
 
     def __init__(self) -> None:
-        super().__init__()
+        #: The values built so far: a plain dict, read without a lock (``cache.values[key]``).
+        self.values: dict[Hashable, V] = {}
         self._guard = threading.Lock()
         self._key_locks: dict[Hashable, threading.Lock] = {}
         self._generation = 0
@@ -47,20 +49,25 @@ class KeyedCache(dict[Hashable, V], Generic[V]):
             generation = self._generation
         with lock:
             try:
-                return self[key]
+                return self.values[key]
             except KeyError:
                 pass
             value = build()
             with self._guard:
                 if self._generation == generation:
-                    self[key] = value
+                    self.values[key] = value
             return value
+
+    def forget(self, key: Hashable) -> None:
+        """Drop the value under ``key``, if any (it is built again when next asked for)."""
+        with self._guard:
+            self.values.pop(key, None)
 
     def clear(self) -> None:
         """Forget every value; builds under way finish but do not store theirs."""
         with self._guard:
             self._generation += 1
-            super().clear()
+            self.values.clear()
             self._key_locks.clear()
 
 
@@ -79,18 +86,32 @@ class _ByIdentity:
         return isinstance(other, _ByIdentity) and other.value is self.value
 
 
-def _freeze(value: Any) -> Hashable:
-    """A hashable stand-in for a client argument that compares by content."""
-    from botocore.config import Config  # loaded by then: only asked for arguments of a client
+#: The key of each Config object seen, so reusing one Config object costs a lookup.
+_config_keys: weakref.WeakKeyDictionary[Any, Hashable] = weakref.WeakKeyDictionary()
 
-    if isinstance(value, Config):
-        return ("config", _freeze(vars(value)))
+
+def _config_key(config: Any, config_type: type) -> Hashable:
+    """A Config's options, frozen (remembered per Config object while it lives)."""
+    try:
+        return _config_keys[config]
+    except KeyError:
+        key = _config_keys[config] = ("config", _freeze(vars(config), config_type))
+        return key
+
+
+def _freeze(value: Any, config_type: type) -> Hashable:
+    """A hashable stand-in for a client argument that compares by content."""
+    if isinstance(value, config_type):
+        return _config_key(value, config_type)
     if isinstance(value, Mapping):
-        return ("mapping", frozenset((key, _freeze(item)) for key, item in value.items()))
+        return (
+            "mapping",
+            frozenset((key, _freeze(item, config_type)) for key, item in value.items()),
+        )
     if isinstance(value, (list, tuple)):
-        return ("sequence", tuple(_freeze(item) for item in value))
+        return ("sequence", tuple(_freeze(item, config_type) for item in value))
     if isinstance(value, (set, frozenset)):
-        return ("set", frozenset(_freeze(item) for item in value))
+        return ("set", frozenset(_freeze(item, config_type) for item in value))
     try:
         hash(value)
     except TypeError:
@@ -105,7 +126,9 @@ def client_key(service_name: str, client_kwargs: Mapping[str, Any]) -> Hashable:
     """
     if not client_kwargs:
         return service_name
-    return (service_name, _freeze(client_kwargs))
+    from botocore.config import Config  # loaded by then: asked only for a client's arguments
+
+    return (service_name, _freeze(client_kwargs, Config))
 
 
 _creation_locks: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()

@@ -86,6 +86,7 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         self._session_lock = threading.Lock()
         self._sessions: tuple[boto3.session.Session, botocore.session.Session] | None = None
         self._clients: KeyedCache[Any] = KeyedCache()
+        self._client_values = self._clients.values  # get_client's lock-free read, one lookup
         self._resources: KeyedCache[ServiceResource] = KeyedCache()
         self._facts: KeyedCache[Any] = KeyedCache()
 

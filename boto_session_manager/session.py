@@ -10,6 +10,7 @@ way: each under its own lock, so a slow answer makes wait only the callers who w
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,7 @@ class SessionMixin:
     _session_lock: threading.Lock
     _sessions: tuple[boto3.session.Session, botocore.session.Session] | None
     _clients: KeyedCache[Any]
+    _client_values: dict[Hashable, Any]
     _resources: KeyedCache[ServiceResource]
     _facts: KeyedCache[Any]
 
@@ -127,7 +129,7 @@ class SessionMixin:
         """
         key = client_key(service_name, client_kwargs) if client_kwargs else service_name
         try:
-            return self._clients[key]
+            return self._client_values[key]
         except KeyError:
             return self._clients.get_or_build(
                 key, lambda: self._build("client", service_name, client_kwargs)
@@ -137,7 +139,7 @@ class SessionMixin:
         """Return a boto3 resource for ``service_name``, cached per full argument set."""
         key = client_key(service_name, resource_kwargs)
         try:
-            return self._resources[key]
+            return self._resources.values[key]
         except KeyError:
             return self._resources.get_or_build(
                 key, lambda: self._build("resource", service_name, resource_kwargs)
@@ -160,12 +162,12 @@ class SessionMixin:
     def _session_credentials(self) -> Credentials | None:
         """The session's credentials, loaded once under their own lock (``None`` not kept)."""
         try:
-            credentials: Credentials | None = self._facts[_CREDENTIALS]
+            credentials: Credentials | None = self._facts.values[_CREDENTIALS]
         except KeyError:
             core = self._session_pair()[1]
             credentials = self._facts.get_or_build(_CREDENTIALS, core.get_credentials)
             if credentials is None:  # like botocore: look again next time
-                self._facts.pop(_CREDENTIALS, None)
+                self._facts.forget(_CREDENTIALS)
         return credentials
 
     def clear_cache(self) -> None:
@@ -218,7 +220,7 @@ class SessionMixin:
     # ------------------------------------------------------------------ identity
     def _caller_identity(self) -> CallerIdentity:
         try:
-            identity: CallerIdentity = self._facts[_IDENTITY]
+            identity: CallerIdentity = self._facts.values[_IDENTITY]
         except KeyError:
             identity = self._facts.get_or_build(
                 _IDENTITY, lambda: get_caller_identity(self.get_client("sts"))
@@ -247,7 +249,7 @@ class SessionMixin:
 
     def _account_alias(self) -> str | None:
         try:
-            alias: str | None = self._facts[_ALIAS]
+            alias: str | None = self._facts.values[_ALIAS]
         except KeyError:
             alias = self._facts.get_or_build(
                 _ALIAS, lambda: get_account_alias(self.get_client("iam"))

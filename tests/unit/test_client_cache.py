@@ -89,9 +89,9 @@ class TestKeyedCache:
             return "built before the clear finished"
 
         assert cache.get_or_build("k", build) == "built before the clear finished"
-        assert "k" not in cache
+        assert "k" not in cache.values
         assert cache.get_or_build("k", lambda: "fresh") == "fresh"
-        assert cache["k"] == "fresh"
+        assert cache.values["k"] == "fresh"
 
     def test_sixty_four_threads_one_build_per_key(self, run_at_once: RunAtOnce) -> None:
         """64 threads missing the same key cause one build; the others wait and share it."""
