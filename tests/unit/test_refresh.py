@@ -7,6 +7,7 @@ is an injected clock shared by the manager and the endpoint.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -155,3 +156,57 @@ def test_provider_names_itself_as_botocore_asks_third_parties_to() -> None:
     """The canonical name starts with "custom", as botocore requires of providers it lacks."""
     provider = LazyRefreshableProvider(dict, method="m", duration_seconds=900)
     assert provider.CANONICAL_NAME.lower().startswith("custom")
+
+
+class TestRefusalDecision:
+    def test_a_late_refusal_of_old_credentials_is_retried_without_a_refresh(
+        self, local_sts: Any, clock: Clock
+    ) -> None:
+        """A request sent with credentials that were replaced while it was in flight is
+        retried with the new ones, not refused and not refreshed again."""
+        tokens = Tokens()
+        sts = web_identity_manager(local_sts, clock, tokens).sts_client
+        sts.get_caller_identity()
+        local_sts.hold("GetCallerIdentity")
+        local_sts.refuse("GetCallerIdentity", "InvalidClientTokenId", count=1)
+        late: list[Any] = []
+        in_flight = threading.Thread(target=lambda: late.append(sts.get_caller_identity()))
+        in_flight.start()
+        assert local_sts.arrived.wait(30)  # sent with the first credentials, now held
+        local_sts.refuse("AssumeRole", "InvalidClientTokenId", count=1)
+        sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="other")  # refused: forced refresh
+        assert (tokens.loaded, local_sts.calls[EXCHANGE]) == (2, 2)
+        local_sts.release()  # the held request is refused now, with the first credentials
+        in_flight.join(30)
+        assert [answer["Account"] for answer in late] == ["123456789012"]
+        assert (tokens.loaded, local_sts.calls[EXCHANGE]) == (2, 2)
+
+    def test_the_decision_for_each_case(self, clock: Clock) -> None:
+        """Newer credentials or a pending refresh: retry; a recent forced refresh: raise;
+        after the back-off: force one more."""
+        provider = LazyRefreshableProvider(
+            lambda: {
+                "access_key": "a",
+                "secret_key": "s",
+                "token": "t",
+                "expiry_time": (clock.now + dt.timedelta(hours=1)).isoformat(),
+            },
+            method="test",
+            duration_seconds=3600,
+            time_fetcher=clock,
+        )
+        credentials = provider.load()
+        assert provider.fetches == 1
+        assert provider.refresh_after_refusal(1) is True  # forces a refresh of generation 1
+        assert provider.refresh_after_refusal(1) is True  # pending: retry, no second force
+        credentials.get_frozen_credentials()
+        assert provider.fetches == 2
+        assert provider.refresh_after_refusal(1) is True  # generation 2 exists: just retry
+        assert provider.refresh_after_refusal(2) is False  # refused again too soon
+        assert provider.refresh_after_refusal(None) is False
+        credentials.get_frozen_credentials()
+        assert provider.fetches == 2
+        clock.now += LazyRefreshableProvider.FORCED_REFRESH_BACKOFF
+        assert provider.refresh_after_refusal(2) is True
+        credentials.get_frozen_credentials()
+        assert provider.fetches == 3
