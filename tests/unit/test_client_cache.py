@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -158,3 +159,38 @@ class TestNoNetworkCallUnderTheCacheLock:
         results, errors = run_at_once(lambda: bsm.get_client("s3"))
         assert errors == [] and {id(client) for client in results} == {id(signed[0])}
         assert local_sts.calls["AssumeRoleWithWebIdentity"] == 1
+
+
+def test_clients_of_one_session_are_made_one_at_a_time(
+    make_bsm: MakeBsm, run_at_once: RunAtOnce
+) -> None:
+    """botocore sessions are not thread-safe: eight different clients built at once are made
+    one after the other on the manager's session, never two at the same time."""
+    bsm = make_bsm()
+    inside: list[int] = [0, 0]  # now, most at once
+    lock = threading.Lock()
+
+    def creating(**_: Any) -> None:
+        with lock:
+            inside[0] += 1
+            inside[1] = max(inside)
+        time.sleep(0.05)  # widens the window in which unserialised builds would overlap
+        with lock:
+            inside[0] -= 1
+
+    bsm.boto_ses.events.register("creating-client-class", creating)
+    regions = iter(["us-east-1", "us-east-2", "us-west-1", "us-west-2"] * 2)
+    services = iter(["s3"] * 4 + ["sqs"] * 4)
+    pairs = [(next(services), next(regions)) for _ in range(8)]
+    picks = iter(pairs)
+    pick_lock = threading.Lock()
+
+    def build() -> Any:
+        with pick_lock:
+            service, region = next(picks)
+        return bsm.get_client(service, region_name=region)
+
+    results, errors = run_at_once(build, 8)
+    assert errors == []
+    assert len({id(client) for client in results}) == 8
+    assert inside[1] == 1

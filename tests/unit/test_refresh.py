@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -210,3 +211,25 @@ class TestRefusalDecision:
         assert provider.refresh_after_refusal(2) is True
         credentials.get_frozen_credentials()
         assert provider.fetches == 3
+
+
+def test_sixty_four_threads_loading_at_once_cause_one_fetch(run_at_once: RunAtOnce) -> None:
+    """The provider's first load is locked: 64 threads calling load() at once, one fetch."""
+    fetched: list[int] = []
+
+    def slow_fetch() -> dict[str, Any]:
+        fetched.append(1)
+        time.sleep(0.2)  # widens the window in which an unlocked load would fetch again
+        expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+        return {
+            "access_key": "a",
+            "secret_key": "s",
+            "token": "t",
+            "expiry_time": expiry.isoformat(),
+        }
+
+    provider = LazyRefreshableProvider(slow_fetch, method="test", duration_seconds=3600)
+    results, errors = run_at_once(provider.load)
+    assert errors == []
+    assert len({id(credentials) for credentials in results}) == 1
+    assert fetched == [1]
