@@ -141,6 +141,8 @@ class LocalSts:
         #: Lifetimes (seconds) of the next credentials issued, in order, before ``lifetime``.
         self.next_lifetimes: list[int] = []
         self.calls: Counter[str] = Counter()
+        #: Requests per action that came without an ``Authorization`` header.
+        self.unsigned: Counter[str] = Counter()
         self.requests: list[dict[str, str]] = []
         self.held = 0
         self.arrived = threading.Event()
@@ -206,6 +208,7 @@ class LocalSts:
         action = params.get("Action", "")
         with self._lock:
             self.calls[action] += 1
+            self.unsigned[action] += "Authorization" not in headers
             self.requests.append(params)
             fault = self._faults.get(action)
             if fault is not None and fault[2] is not None:

@@ -507,6 +507,24 @@ class TestRefreshingAssumeRole:
         assert local_sts.calls["AssumeRole"] == 1
 
 
+def test_the_users_config_does_not_reach_the_role_s_sts_client(
+    make_bsm: MakeBsm, local_sts: Any
+) -> None:
+    """default_client_kwargs' Config is for the user's clients: an unsigned one there does not
+    make the refreshing AssumeRole unsigned (the endpoint, though, is kept)."""
+    from botocore import UNSIGNED
+
+    bsm = make_bsm(
+        default_client_kwargs={
+            "endpoint_url": local_sts.url,
+            "config": Config(signature_version=UNSIGNED),
+        }
+    )
+    bsm.assume_role(ROLE_ARN, auto_refresh=True).get_frozen_credentials()
+    assert local_sts.calls["AssumeRole"] == 1
+    assert local_sts.unsigned["AssumeRole"] == 0
+
+
 def test_mfa_serial_without_token_fails_before_network(make_bsm: MakeBsm) -> None:
     """An MFA device without a code is rejected up front, naming both fixes."""
     from boto_session_manager import MissingMfaTokenError
