@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -543,6 +544,119 @@ def test_slow_answer_still_serves_a_token(github_oidc_issuer: GitHubOidcIssuer) 
 
     assert time.monotonic() - started >= 0.3
     assert response.json()["value"]
+
+
+def raw_token_request(issuer: GitHubOidcIssuer) -> socket.socket:
+    """Send a token request on a raw socket, to see the answer's bytes as they arrive."""
+    host, port = issuer.url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    path = issuer.request_url.removeprefix(issuer.url) + f"&audience={STS_AUDIENCE}"
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+    request += f"Authorization: Bearer {issuer.request_token}\r\n\r\n"
+    sock.sendall(request.encode("ascii"))
+    return sock
+
+
+def read_to_end(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+@pytest.mark.parametrize("phase", ["body", "headers"])
+def test_drip_sends_a_valid_answer_one_byte_at_a_time(
+    github_oidc_issuer: GitHubOidcIssuer, phase: str
+) -> None:
+    """``drip_next`` sends the normal answer, one byte per ``interval`` from the chosen phase."""
+    github_oidc_issuer.drip_next(interval=0.001, phase=phase)  # type: ignore[arg-type]
+
+    started = time.monotonic()
+    response = get_token_response(github_oidc_issuer, timeout=30)
+    elapsed = time.monotonic() - started
+
+    assert verify(github_oidc_issuer, response.json()["value"], STS_AUDIENCE)
+    slow_bytes = len(response.content) if phase == "body" else len(response.content) + 150
+    assert elapsed >= slow_bytes * 0.001 * 0.9  # a lower bound: each byte waits its interval
+    assert github_oidc_issuer.token_requests[0].fault is not None
+    assert github_oidc_issuer.token_requests[0].fault.kind == "drip"
+
+
+def test_drip_holds_back_the_body(github_oidc_issuer: GitHubOidcIssuer) -> None:
+    """With ``phase="body"`` the head comes at once, then the body at most a byte per interval."""
+    github_oidc_issuer.drip_next(interval=0.5)
+    started = time.monotonic()
+    sock = raw_token_request(github_oidc_issuer)
+    try:
+        received = b""
+        while b"\r\n\r\n" not in received or len(received.partition(b"\r\n\r\n")[2]) < 3:
+            received += sock.recv(65536)
+        elapsed = time.monotonic() - started
+    finally:
+        sock.close()
+    head, _, body = received.partition(b"\r\n\r\n")
+
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"Content-Length: " in head
+    assert elapsed >= 0.5 * (len(body) - 1) * 0.9  # byte k leaves k intervals after the head
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_huge_body_is_valid_json_of_the_size_asked(
+    github_oidc_issuer: GitHubOidcIssuer, chunked: bool
+) -> None:
+    """``huge_body_next`` streams ``size`` bytes of valid JSON that still holds the token."""
+    github_oidc_issuer.huge_body_next(size=3 * 2**20 + 17, chunked=chunked)
+
+    response = get_token_response(github_oidc_issuer, timeout=30)
+
+    assert len(response.content) == 3 * 2**20 + 17
+    assert ("Content-Length" in response.headers) is not chunked
+    assert (response.headers.get("Transfer-Encoding") == "chunked") is chunked
+    document = response.json()
+    assert verify(github_oidc_issuer, document["value"], STS_AUDIENCE)
+    assert set(document["padding"]) == {"x"}
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
+def test_truncated_answer_is_cut_short(github_oidc_issuer: GitHubOidcIssuer, chunked: bool) -> None:
+    """``truncated_next`` sends half the answer and closes: requests sees the body cut short."""
+    github_oidc_issuer.truncated_next(chunked=chunked)
+
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        get_token_response(github_oidc_issuer)
+    sock = raw_token_request(github_oidc_issuer)  # the next answer is whole again
+    try:
+        answer = read_to_end(sock)
+    finally:
+        sock.close()
+
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert [r.served for r in github_oidc_issuer.token_requests] == [False, True]
+
+
+def test_retry_after_can_be_an_http_date(github_oidc_issuer: GitHubOidcIssuer) -> None:
+    """``fail_next(retry_after=...)`` sends an HTTP date as given."""
+    when = "Wed, 21 Oct 2015 07:28:00 GMT"
+    github_oidc_issuer.fail_next(status=503, retry_after=when)
+
+    assert get_token_response(github_oidc_issuer).headers["Retry-After"] == when
+
+
+def test_stop_cuts_a_drip_short() -> None:
+    """``stop`` ends a dripping answer: the client sees the connection close."""
+    issuer = GitHubOidcIssuer().start()
+    issuer.drip_next(interval=30)
+    sock = raw_token_request(issuer)
+    try:
+        sock.recv(65536)  # the head and the first byte of the body
+        issuer.stop()
+        rest = read_to_end(sock)  # returns once the server closes the connection
+    finally:
+        sock.close()
+        issuer.stop()
+
+    assert len(rest) <= 1
 
 
 def test_faults_only_hit_the_token_endpoint(github_oidc_issuer: GitHubOidcIssuer) -> None:
