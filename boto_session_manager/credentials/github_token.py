@@ -13,12 +13,10 @@ goes only over https, or over http to a loopback host (a local issuer).
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import json
 import logging
 import os
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from ..exceptions import GitHubOidcNotAvailableError, TokenEndpointError, TokenEndpointUrlError
+from .urls import is_loopback_host, shown_url
 
 __all__ = [
     "DEFAULT_AUDIENCE",
@@ -186,22 +185,6 @@ class GitHubOidcTokenLoader:
         return f"GitHubOidcTokenLoader(host={self.host!r}, audience={self.audience!r})"
 
 
-def _is_loopback(hostname: str) -> bool:
-    """127.0.0.0/8, ::1 or ``localhost``: names are taken literally, never resolved."""
-    if hostname == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(hostname).is_loopback
-    except ValueError:
-        return False
-
-
-def _shown_url(url: str) -> str:
-    """The URL as safe to show: user-info replaced by ``***``, query and fragment dropped."""
-    redacted = re.sub(r"^([^:/?#]*://)[^/?#]*@", r"\1***@", url)
-    return repr(re.split(r"[?#]", redacted, maxsplit=1)[0][:200])
-
-
 def _host(url: str) -> str:
     try:
         parts = urlsplit(url)
@@ -229,18 +212,15 @@ def _url_problem(url: str) -> str | None:
         return "it has no host"
     if "@" in parts.netloc:
         return "it holds user-info (user:password@), which the runner's URL never does"
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        return (
-            "plain http would send the request token unencrypted; https is required "
-            "(http only to a loopback host)"
-        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return "plain http would send the request token unencrypted to a host that is not loopback"
     return None
 
 
 def _check_url(url: str) -> None:
     problem = _url_problem(url)
     if problem is not None:
-        raise TokenEndpointUrlError(url=_shown_url(url), problem=problem)
+        raise TokenEndpointUrlError(url=shown_url(url), problem=problem)
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
