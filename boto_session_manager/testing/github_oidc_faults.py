@@ -1,7 +1,7 @@
 """Faults: misbehaviours of the token endpoint, each consumed by one token request.
 
-A :class:`Fault` says what goes wrong; :func:`faulty_reply` turns it into the :class:`Reply`
-that goes on the wire, given the answer the endpoint would have sent (``normal``):
+A :class:`Fault` says what goes wrong; ``faulty_reply`` turns it into the reply that goes on
+the wire, given the answer the endpoint would have sent (``normal``):
 
 ========================  ====================================================================
 ``status``                ``status`` with a JSON error (and ``Retry-After`` if given)

@@ -1,7 +1,7 @@
-"""Serving: a quiet threaded HTTP server that answers each GET with a :class:`Reply`.
+"""Serving: a quiet threaded HTTP server that answers each GET with a ``Reply``.
 
 The server binds a free port, runs in a daemon thread, and hands every GET to a callback
-``app(path, authorization) -> Reply``. A reply writes its own bytes to a :class:`Wire`, so
+``app(path, authorization) -> Reply``. A reply writes its own bytes to a ``Wire``, so
 a misbehaving answer (slow, huge, cut short) is just another reply. Nothing is logged: request
 lines carry query strings and the ``Authorization`` header is secret.
 """

@@ -11,8 +11,8 @@
   same form appears in tokens printed by andreaso/output-oidc-claims-action). A customised
   subject template can be imitated with ``GitHubRunContext(sub=...)``.
 
-:class:`SigningKey` holds an RSA key, its JWK and key id; :func:`token_payload` builds the
-claims and :meth:`SigningKey.sign` signs them (RS256). The default key is a 2048-bit RSA key
+``SigningKey`` holds an RSA key, its JWK and key id (and gives the JWKS); ``token_payload``
+builds the claims and ``SigningKey.sign`` signs them (RS256). The default key is a 2048-bit RSA key
 generated once per process (generation costs tens of milliseconds).
 """
 
