@@ -51,7 +51,7 @@ class TestFromDotenv:
             "endpoint_url": "https://127.0.0.1:4566",
             "verify": str(tmp_path / "ca.pem"),
         }
-        assert SECRET not in repr(bsm)
+        assert_no_secrets({"secret key": SECRET}, {"repr": repr(bsm)})
 
     def test_arguments_win_over_the_file(self, tmp_path: Path) -> None:
         """region_name and default_client_kwargs given by the caller override the file."""
@@ -87,7 +87,7 @@ class TestFromDotenv:
         env = write_env(tmp_path / ".env", f"AWS_ACCESS_KEY_ID=\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
         with pytest.raises(DotenvVariableError, match="AWS_ACCESS_KEY_ID is empty") as info:
             BotoSesManager.from_dotenv(env)
-        assert SECRET not in str(info.value)
+        assert_no_secrets({"secret key": SECRET}, {"error": str(info.value)})
 
 
 class TestSelection:
@@ -127,7 +127,9 @@ class TestSelection:
         selection = select_credential_source(dotenv_path=tmp_path / ".env", environ=environ)
         assert selection.source is CredentialSource.GITHUB_OIDC
         assert "credential source: github-oidc" in caplog.text
-        assert environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] not in caplog.text
+        assert_no_secrets(
+            {"request token": environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]}, {"logs": caplog.text}
+        )
 
     def test_github_actions_without_token_explains_permission(
         self, github_oidc_issuer: GitHubOidcIssuer, tmp_path: Path

@@ -17,7 +17,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
+from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext, assert_no_secrets
 from boto_session_manager.testing.github_oidc_issuer import GITHUB_ISSUER
 
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -720,14 +720,17 @@ def test_repr_and_output_hold_no_secret(
     shown = repr(github_oidc_issuer) + str(github_oidc_issuer)
     printed = capfd.readouterr()
 
-    for secret in (github_oidc_issuer.request_token, token):
-        assert secret not in shown
-        assert secret not in printed.out + printed.err
+    assert_no_secrets(
+        {"request token": github_oidc_issuer.request_token, "ID token": token},
+        {
+            "repr": shown,
+            "stdout": printed.out,
+            "stderr": printed.err,
+            "request records": repr(github_oidc_issuer.token_requests),
+        },
+    )
     assert "/token" not in printed.err  # the request log is silenced
     assert github_oidc_issuer.url in shown
-    assert all(
-        github_oidc_issuer.request_token not in repr(r) for r in github_oidc_issuer.token_requests
-    )
 
 
 def test_request_tokens_differ_between_issuers() -> None:
