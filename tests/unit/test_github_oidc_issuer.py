@@ -520,19 +520,15 @@ def test_missing_value_answer(github_oidc_issuer: GitHubOidcIssuer) -> None:
 
 
 def test_slow_answer_trips_client_timeout(github_oidc_issuer: GitHubOidcIssuer) -> None:
-    """``delay_next`` holds the answer so a client timeout fires; the next request is prompt."""
-    github_oidc_issuer.delay_next(2.0)
+    """``delay_next`` holds the answer so a client timeout fires; the next one is not held."""
+    github_oidc_issuer.delay_next(30.0)
 
-    started = time.monotonic()
     with pytest.raises(requests.Timeout):
         get_token_response(github_oidc_issuer, timeout=0.2)
-    timed_out_after = time.monotonic() - started
-    started = time.monotonic()
-    response = get_token_response(github_oidc_issuer)
+    response = get_token_response(github_oidc_issuer, timeout=10)
 
-    assert timed_out_after < 1.5
     assert response.status_code == 200
-    assert time.monotonic() - started < 1.0
+    assert github_oidc_issuer.pending_faults == ()
 
 
 def test_slow_answer_still_serves_a_token(github_oidc_issuer: GitHubOidcIssuer) -> None:
@@ -835,11 +831,9 @@ def test_stop_cuts_pending_delays_short() -> None:
     while issuer.pending_faults and time.monotonic() < deadline:  # until the request is held
         time.sleep(0.01)
 
-    started = time.monotonic()
     issuer.stop()
-    worker.join(timeout=5)
+    worker.join(timeout=15)  # half the delay: only a cut-short answer ends this soon
 
-    assert time.monotonic() - started < 2
     assert not worker.is_alive()
 
 
