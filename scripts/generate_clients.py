@@ -28,6 +28,7 @@ __all__ = [
     "CLIENTS_PY",
     "SERVICES_PY",
     "Service",
+    "aliases",
     "check",
     "load_services",
     "main",
@@ -66,6 +67,11 @@ class Service:
     def property_name(self) -> str:
         """The ``ClientMixin`` attribute, e.g. ``acm_pca_client``."""
         return f"{self.snake}_client"
+
+    @property
+    def legacy_property_name(self) -> str:
+        """The 2.x attribute: the enum name in lower case, e.g. ``cloudwatchlogs_client``."""
+        return f"{self.enum_name.lower()}_client"
 
     @property
     def stubs_module(self) -> str:
@@ -131,6 +137,25 @@ def _resolve_collisions(bases: dict[str, str]) -> list[Service]:
     return [Service(name=s, enum_name=names[s]) for s in sorted(names)]
 
 
+def aliases(services: Sequence[Service]) -> list[tuple[str, Service]]:
+    """The 2.x attribute names that differ from the 3.0 ones, with their services.
+
+    2.x named each attribute after boto3's client class name in lower case
+    (``cloudwatchlogs_client``); 3.0 after the service name (``logs_client``). Where they
+    differ, the 2.x spelling becomes an alias, unless it is another service's 3.0 name or an
+    earlier alias (the first service by name keeps it), so no name ever means two services.
+    """
+    taken = {s.property_name for s in services}
+    found: list[tuple[str, Service]] = []
+    for service in services:
+        name = service.legacy_property_name
+        if name in taken:
+            continue
+        taken.add(name)
+        found.append((name, service))
+    return found
+
+
 def load_services() -> tuple[str, list[Service]]:
     """Return botocore's version and its services, sorted by service name."""
     import botocore
@@ -192,7 +217,7 @@ def render_clients(botocore_version: str, services: Sequence[Service]) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "from .client_descriptor import CachedClient",
+        "from .client_descriptor import CachedClient, ClientAlias",
         "",
         "TYPE_CHECKING = False",
         "if TYPE_CHECKING:",
@@ -201,6 +226,13 @@ def render_clients(botocore_version: str, services: Sequence[Service]) -> str:
     ]
     lines.extend(f"    import {s.stubs_module}" for s in services)
     lines += [
+        "",
+        "    # 2.x code imported AwsServiceEnum from this module; at run time it loads on use",
+        "    from .services import AwsServiceEnum as AwsServiceEnum",
+        "else:",
+        "    from ._moved import forwarder",
+        "",
+        "    __getattr__ = forwarder(__name__)",
         "",
         '__all__ = ["ClientMixin"]',
         "",
@@ -226,6 +258,17 @@ def render_clients(botocore_version: str, services: Sequence[Service]) -> str:
             f"    {s.property_name}: CachedClient[{s.stubs_module}.Client]"
             f' = CachedClient("{s.name}")',
             f'    """Cached ``{s.name}`` client (`boto3 docs <{url}>`__)."""',
+        ]
+    lines += [
+        "",
+        "    # -- 2.x names: boto3's client class name in lower case, where it differs from the",
+        "    # 3.0 name. Each reads the attribute it names, so both give the same object.",
+    ]
+    for name, s in aliases(services):
+        lines += [
+            "",
+            f'    {name}: ClientAlias[{s.stubs_module}.Client] = ClientAlias("{s.property_name}")',
+            f'    """2.x name of ``{s.property_name}`` (the same client object)."""',
         ]
     return "\n".join(lines) + "\n"
 

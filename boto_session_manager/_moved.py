@@ -1,0 +1,145 @@
+"""Where the 2.x names went: one table, and the warnings that point 2.x code at the new place.
+
+2.x code keeps working: a 2.x module path (``boto_session_manager.api``, ``exc``, the names
+2.x's ``manager`` and ``clients`` imported) forwards each name to where 3.0 defines it, and
+says so with a :class:`DeprecationWarning` that names the 3.0 spelling. The warning points at
+the line of the caller that used the old name, not at this package or the import machinery,
+so Python's default filters show it for scripts (``__main__``) and test runners.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+__all__ = ["MOVED", "Moved", "forwarder", "manager_getattr", "warn_moved", "warn_moved_module"]
+
+_PACKAGE = "boto_session_manager"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_MIGRATION = "see the migration guide, docs/guides/migration.rst"
+
+
+class Moved(NamedTuple):
+    """Where a 2.x name lives in 3.0."""
+
+    module: str
+    name: str
+    note: str = ""
+
+    def spelling(self) -> str:
+        """The 3.0 import, e.g. ``from boto_session_manager import BotoSesManager``."""
+        return f"from {self.module} import {self.name}"
+
+
+_ROOT_MANAGER = Moved(_PACKAGE, "BotoSesManager")
+_ROOT_ENUM = Moved(_PACKAGE, "AwsServiceEnum")
+_NO_CREDENTIALS = Moved(_PACKAGE, "NoCredentialsError", " (the same class)")
+_SENTINEL_NOTE = " (kept for 2.x code: 3.0 takes None for an argument not given)"
+_SNAPSHOT_PATH = Moved(f"{_PACKAGE}.paths", "PATH_DEFAULT_SNAPSHOT")
+
+
+def _vendored(name: str) -> Moved:
+    return Moved(
+        f"{_PACKAGE}.vendor.aws_sts",
+        name,
+        f" (2.x behaviour; 3.0's own is {_PACKAGE}.identity.{name})",
+    )
+
+
+#: 2.x module -> {2.x name -> where 3.0 has it}. The migration guide lists the same moves.
+MOVED: dict[str, dict[str, Moved]] = {
+    f"{_PACKAGE}.api": {
+        "BotoSesManager": _ROOT_MANAGER,
+        "AwsServiceEnum": _ROOT_ENUM,
+        "NoBotocoreCredentialError": _NO_CREDENTIALS,
+        "PATH_DEFAULT_SNAPSHOT": _SNAPSHOT_PATH,
+    },
+    f"{_PACKAGE}.exc": {
+        "NoBotocoreCredentialError": _NO_CREDENTIALS,
+    },
+    # names 2.x's manager module imported for its own use, which 2.x code could import from it
+    f"{_PACKAGE}.manager": {
+        "PATH_DEFAULT_SNAPSHOT": _SNAPSHOT_PATH,
+        "AwsServiceEnum": _ROOT_ENUM,
+        "NoBotocoreCredentialError": _NO_CREDENTIALS,
+        "NOTHING": Moved(f"{_PACKAGE}.sentinel", "NOTHING", _SENTINEL_NOTE),
+        "resolve_kwargs": Moved(f"{_PACKAGE}.sentinel", "resolve_kwargs", _SENTINEL_NOTE),
+        **{
+            name: _vendored(name)
+            for name in (
+                "get_account_alias",
+                "get_caller_identity",
+                "mask_aws_account_id",
+                "mask_iam_principal_arn",
+                "mask_user_id",
+            )
+        },
+    },
+    f"{_PACKAGE}.clients": {
+        "AwsServiceEnum": _ROOT_ENUM,
+    },
+}
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` (seen from the caller of this function) of the first frame outside
+    this package and the import machinery: the line of user code that used the old name.
+
+    :func:`warnings.warn` itself steps over ``importlib._bootstrap`` frames, so those are not
+    counted.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and (
+        frame.f_code.co_filename.startswith((_PACKAGE_DIR, "<frozen importlib"))
+        or frame.f_code.co_filename == importlib.__file__
+    ):
+        frame = frame.f_back
+        name = frame.f_code.co_filename
+        if not ("importlib" in name and "_bootstrap" in name):
+            level += 1
+    return level
+
+
+def warn_moved(old: str, moved: Moved) -> None:
+    """Warn that ``old`` (a dotted 2.x name) is now spelled as ``moved`` says."""
+    warnings.warn(
+        f"{old} is a 2.x name; in 3.0 write `{moved.spelling()}`{moved.note} ({_MIGRATION})",
+        DeprecationWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+def warn_moved_module(old: str, instead: str) -> None:
+    """Warn, at import time, that the 2.x module ``old`` is kept for 2.x code only."""
+    warnings.warn(
+        f"{old} is kept for 2.x code; in 3.0 {instead} ({_MIGRATION})",
+        DeprecationWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+def forwarder(module: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` (PEP 562) for ``module`` that serves its 2.x names.
+
+    Each access warns (see :func:`warn_moved`) and returns the 3.0 object; nothing is cached
+    on the old module, so every place that still uses an old name is reported.
+    """
+    table = MOVED[module]
+
+    def __getattr__(name: str) -> Any:
+        moved = table.get(name)
+        if moved is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        warn_moved(f"{module}.{name}", moved)
+        return getattr(importlib.import_module(moved.module), moved.name)
+
+    return __getattr__
+
+
+#: ``boto_session_manager.manager``'s ``__getattr__`` (manager.py imports it under that name).
+manager_getattr = forwarder(f"{_PACKAGE}.manager")
