@@ -13,14 +13,27 @@ import importlib
 import os
 import sys
 import warnings
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-__all__ = ["MOVED", "Moved", "forwarder", "manager_getattr", "warn_moved", "warn_moved_module"]
+if TYPE_CHECKING:
+    from .exceptions import KeywordOnlyArgumentsError
+
+__all__ = [
+    "ASSUME_ROLE_2X_PARAMETERS",
+    "BOTO_SES_MANAGER_2X_PARAMETERS",
+    "MOVED",
+    "Moved",
+    "forwarder",
+    "keyword_only_error",
+    "manager_getattr",
+    "warn_moved",
+    "warn_moved_module",
+]
 
 _PACKAGE = "boto_session_manager"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_MIGRATION = "see the migration guide, docs/guides/migration.rst"
+_MIGRATION = 'see "Upgrading from 2.x" in the docs'
 
 
 class Moved(NamedTuple):
@@ -85,6 +98,32 @@ MOVED: dict[str, dict[str, Moved]] = {
 }
 
 
+#: 2.x's ``BotoSesManager(...)`` parameters in their positional order.
+BOTO_SES_MANAGER_2X_PARAMETERS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "region_name",
+    "botocore_session",
+    "profile_name",
+    "default_client_kwargs",
+    "expiration_time",
+)
+#: 2.x's ``assume_role(role_arn, ...)`` parameters after ``role_arn``, in order.
+ASSUME_ROLE_2X_PARAMETERS = (
+    "role_session_name",
+    "duration_seconds",
+    "tags",
+    "transitive_tag_keys",
+    "external_id",
+    "mfa_serial_number",
+    "mfa_token",
+    "source_identity",
+    "region_name",
+    "auto_refresh",
+)
+
+
 def _caller_stacklevel() -> int:
     """The ``stacklevel`` (seen from the caller of this function) of the first frame outside
     this package and the import machinery: the line of user code that used the old name.
@@ -143,3 +182,24 @@ def forwarder(module: str) -> Callable[[str], Any]:
 
 #: ``boto_session_manager.manager``'s ``__getattr__`` (manager.py imports it under that name).
 manager_getattr = forwarder(f"{_PACKAGE}.manager")
+
+
+def keyword_only_error(
+    function: str, parameters: Sequence[str], args: Sequence[object], *, leading: str = ""
+) -> KeywordOnlyArgumentsError:
+    """The error for 2.x code calling ``function`` with ``args`` positionally.
+
+    ``parameters`` are 2.x's names of those positions in order; ``leading`` is what stays
+    positional in 3.0 (e.g. ``"role_arn, "``). The suggested spelling shows names, never the
+    values (which can be secrets)::
+
+        raise keyword_only_error("BotoSesManager", ("aws_access_key_id", ...), args)
+    """
+    from .exceptions import KeywordOnlyArgumentsError
+
+    items = [f"{name}=..." for name in parameters[: len(args)]]
+    if len(args) > len(parameters):
+        items.append("...")
+    spelling = f"{function}({leading}{', '.join(items)})"
+    which = "all arguments" if not leading else f"every argument after {leading.rstrip(', ')}"
+    return KeywordOnlyArgumentsError(function=function, which=which, spelling=spelling)

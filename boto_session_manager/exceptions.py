@@ -19,6 +19,7 @@ __all__ = [
     "InvalidDurationError",
     "InvalidRoleArnError",
     "InvalidRoleSessionNameError",
+    "KeywordOnlyArgumentsError",
     "LocalAwsEmulatorError",
     "MissingMfaTokenError",
     "MissingRoleArnError",
@@ -186,3 +187,9 @@ class LocalAwsEmulatorError(BotoSesManagerError):
     """The local AWS emulator (ministack) could not be started, reached or stopped."""
 
     fmt = "Local AWS emulator: {problem}. {fix}"
+
+
+class KeywordOnlyArgumentsError(BotoSesManagerError, TypeError):
+    """2.x code passed positionally what 3.0 takes as keywords."""
+
+    fmt = "{function}() takes {which} as keywords since 3.0 (positional in 2.x): write {spelling}."
