@@ -9,14 +9,15 @@ so Python's default filters show it for scripts (``__main__``) and test runners.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing and importlib are loaded only when needed: manager.py imports this)
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
     from .exceptions import KeywordOnlyArgumentsError
 
 __all__ = [
@@ -36,12 +37,18 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _MIGRATION = 'see "Upgrading from 2.x" in the docs'
 
 
-class Moved(NamedTuple):
-    """Where a 2.x name lives in 3.0."""
+class Moved:
+    """Where a 2.x name lives in 3.0: ``module``, ``name``, and a ``note`` for the warning."""
 
-    module: str
-    name: str
-    note: str = ""
+    __slots__ = ("module", "name", "note")
+
+    def __init__(self, module: str, name: str, note: str = "") -> None:
+        self.module = module
+        self.name = name
+        self.note = note
+
+    def __repr__(self) -> str:
+        return f"Moved({self.module!r}, {self.name!r})"
 
     def spelling(self) -> str:
         """The 3.0 import, e.g. ``from boto_session_manager import BotoSesManager``."""
@@ -131,6 +138,8 @@ def _caller_stacklevel() -> int:
     :func:`warnings.warn` itself steps over ``importlib._bootstrap`` frames, so those are not
     counted.
     """
+    import importlib
+
     frame = sys._getframe(1)
     level = 1
     while frame.f_back is not None and (
@@ -175,6 +184,8 @@ def forwarder(module: str) -> Callable[[str], Any]:
         if moved is None:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         warn_moved(f"{module}.{name}", moved)
+        import importlib
+
         return getattr(importlib.import_module(moved.module), moved.name)
 
     return __getattr__

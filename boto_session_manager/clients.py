@@ -452,9 +452,12 @@ if TYPE_CHECKING:
     # 2.x code imported AwsServiceEnum from this module; at run time it loads on use
     from .services import AwsServiceEnum as AwsServiceEnum
 else:
-    from ._moved import forwarder
 
-    __getattr__ = forwarder(__name__)
+    def __getattr__(name: str) -> object:
+        """2.x's names here (see ``_moved``), loaded on first use."""
+        from ._moved import forwarder
+
+        return forwarder(__name__)(name)
 
 __all__ = ["ClientMixin"]
 
