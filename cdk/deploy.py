@@ -224,7 +224,12 @@ def deploy(
         if stack_outputs(cfn, "CDKToolkit") is None:
             run_cdk(
                 cli,
-                ["bootstrap", f"aws://{account.account_id}/{account.region}", *account.cdk_args],
+                [
+                    "bootstrap",
+                    f"aws://{account.account_id}/{account.region}",
+                    *account.cdk_args,
+                    *cli_context,  # the CLI runs the app to bootstrap too
+                ],
                 env=account.cdk_env,
                 cdk_dir=cdk_dir,
                 what=f"bootstrapping {account.where}",
@@ -247,7 +252,7 @@ def deploy(
             log=log,
         )
     except ProjectError as error:
-        raise type(error)(f"{error} (in {account.where}: {target.cleanup_hint})") from None
+        raise type(error)(f"{error}; {target.cleanup_hint}") from None
     deployment = Deployment.from_outputs(
         stack_outputs(cfn, settings.CFN_STACK_NAME) or {},
         stack_name=settings.CFN_STACK_NAME,

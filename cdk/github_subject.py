@@ -83,7 +83,7 @@ class SubjectFormat:
     def from_context(cls, value: Any, *, key: str) -> SubjectFormat:
         """Read a cached value back; a malformed entry is an error naming its key."""
         try:
-            keys = value["includeClaimKeys"]
+            keys = value.get("includeClaimKeys")
             fmt = cls(
                 owner_id=_positive(value["ownerId"]),
                 repository_id=_positive(value["repositoryId"]),
