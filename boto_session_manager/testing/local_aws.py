@@ -57,7 +57,7 @@ __all__ = [
     "start_local_aws",
 ]
 
-#: The emulator's one account.
+#: The emulator's one account id.
 EMULATOR_ACCOUNT_ID = "000000000000"
 #: The emulator's administrator key; it accepts any secret for it.
 ADMIN_ACCESS_KEY_ID = "test"
