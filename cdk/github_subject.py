@@ -203,7 +203,7 @@ def _within(deadline: float, call: Callable[[], SubjectFormat]) -> SubjectFormat
     worker.start()
     worker.join(deadline)
     if not outcome:
-        raise SubjectLookupError(f"no answer from GitHub's API within {deadline:.0f} s")
+        raise SubjectLookupError(f"no answer from GitHub's API within {deadline:g} s")
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     return outcome[0]
