@@ -19,9 +19,11 @@ __all__ = [
     "InvalidDurationError",
     "InvalidRoleArnError",
     "InvalidRoleSessionNameError",
+    "KeywordOnlyArgumentsError",
     "LocalAwsEmulatorError",
     "MissingMfaTokenError",
     "MissingRoleArnError",
+    "NoBotocoreCredentialError",
     "NoCredentialsError",
     "RoleTrustError",
     "TokenEndpointError",
@@ -47,6 +49,19 @@ class NoCredentialsError(BotoSesManagerError):
         "Set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, pass a profile_name, "
         "or put an access key in a .env file and use from_dotenv()."
     )
+
+    def __init__(self, *args: object, **kwargs: Any) -> None:
+        if args:  # 2.x raised NoBotocoreCredentialError("any message") as a plain Exception
+            Exception.__init__(self, *args)
+            self.kwargs = kwargs
+            return
+        kwargs.setdefault("looked_in", "the session")  # 2.x code raises it without arguments
+        super().__init__(**kwargs)
+
+
+#: 2.x's name (``boto_session_manager.exc``) of :class:`NoCredentialsError`: the same class, so
+#: a 2.x ``except NoBotocoreCredentialError`` catches what 3.0 raises.
+NoBotocoreCredentialError = NoCredentialsError
 
 
 class InvalidRoleArnError(BotoSesManagerError, ValueError):
@@ -169,3 +184,9 @@ class LocalAwsEmulatorError(BotoSesManagerError):
     """The local AWS emulator (ministack) could not be started, reached or stopped."""
 
     fmt = "Local AWS emulator: {problem}. {fix}"
+
+
+class KeywordOnlyArgumentsError(BotoSesManagerError, TypeError):
+    """2.x code passed positionally what 3.0 takes as keywords."""
+
+    fmt = "{function}() takes {which} as keywords since 3.0 (positional in 2.x): write {spelling}."
