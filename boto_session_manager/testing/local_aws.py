@@ -11,7 +11,7 @@ With ``tls=True`` it serves HTTPS with a certificate signed by a freshly generat
 (``AWS_CA_BUNDLE`` / ``NODE_EXTRA_CA_CERTS`` point at it, see :meth:`LocalAws.client_env`):
 the CDK CLI needs HTTPS because the bootstrap bucket denies plain-HTTP requests.
 
-With a ``state_dir`` (``.local-aws/`` for ``nox -s deploy``) the pid, port, endpoint and TLS
+With a ``state_dir`` (a project folder such as ``.local-aws/``) the pid, port, endpoint and TLS
 material are kept there, so a later process can find the running emulator again with
 :func:`find_local_aws` and stop it by its pid. The emulator's IoT MQTT listener (port 8883 on
 all interfaces) is turned off, so several copies can run side by side.
