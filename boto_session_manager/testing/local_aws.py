@@ -23,8 +23,6 @@ The admin credentials are ministack's: access key ``test``, any secret, account
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import json
 import os
 import shutil
@@ -43,6 +41,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from boto_session_manager.exceptions import LocalAwsEmulatorError
+from boto_session_manager.testing.local_ca import (
+    SERVER_CERT_FILE,
+    SERVER_KEY_FILE,
+    write_local_ca,
+)
 
 if TYPE_CHECKING:
     import boto3
@@ -68,9 +71,6 @@ HEALTH_PATH = "/_ministack/health"
 STATE_FILE = "local-aws.json"
 PID_FILE = "pid"
 PORT_FILE = "port"
-CA_CERT_FILE = "ca.pem"
-SERVER_CERT_FILE = "server.pem"
-SERVER_KEY_FILE = "server.key"
 LOG_FILE = "ministack.log"
 _INSTALL_FIX = "Install it with `pip install 'boto_session_manager[testing]'` (ministack==1.5.33)."
 
@@ -206,7 +206,7 @@ def start_local_aws(
     directory = Path(tempfile.mkdtemp("-local-aws")) if state_dir is None else Path(state_dir)
     directory.mkdir(parents=True, exist_ok=True)
     chosen_port = port or _free_port()
-    ca_bundle = _write_tls_material(directory) if tls else None
+    ca_bundle = write_local_ca(directory) if tls else None
     scheme = "https" if tls else "http"
     endpoint_url = f"{scheme}://127.0.0.1:{chosen_port}"
     env = dict(os.environ)
@@ -377,83 +377,3 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-
-
-def _write_tls_material(directory: Path) -> Path:
-    """Make a local CA and a server certificate for 127.0.0.1/localhost; return the CA path."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    not_before = now - datetime.timedelta(minutes=5)
-    not_after = now + datetime.timedelta(days=30)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name(
-        [x509.NameAttribute(NameOID.COMMON_NAME, "boto_session_manager local AWS CA")]
-    )
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [
-                    x509.DNSName("localhost"),
-                    x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")),
-                ]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    ca_path = directory / CA_CERT_FILE
-    ca_path.write_bytes(ca_cert.public_bytes(pem))
-    (directory / SERVER_CERT_FILE).write_bytes(server_cert.public_bytes(pem))
-    key_path = directory / SERVER_KEY_FILE
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as key_file:
-        key_file.write(
-            server_key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-    return ca_path
