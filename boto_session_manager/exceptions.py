@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "BotoSesManagerError",
+    "DotenvFileError",
     "DotenvFileNotFoundError",
     "DotenvVariableError",
     "ExpiredWebIdentityTokenError",
@@ -27,6 +28,7 @@ __all__ = [
     "NoCredentialsError",
     "RoleTrustError",
     "TokenEndpointError",
+    "TokenEndpointUrlError",
     "WebIdentityTokenFileError",
 ]
 
@@ -184,6 +186,22 @@ class LocalAwsEmulatorError(BotoSesManagerError):
     """The local AWS emulator (ministack) could not be started, reached or stopped."""
 
     fmt = "Local AWS emulator: {problem}. {fix}"
+
+
+class TokenEndpointUrlError(TokenEndpointError):
+    """The token endpoint URL cannot be used (checked before any request is sent)."""
+
+    fmt = (
+        "The GitHub Actions token endpoint URL {url} cannot be used: {problem}. Check "
+        "ACTIONS_ID_TOKEN_REQUEST_URL: leave it as the runner set it (https), and reach a local "
+        "issuer over http only on a loopback host (127.0.0.1, ::1, localhost)."
+    )
+
+
+class DotenvFileError(BotoSesManagerError):
+    """The .env file exists but cannot be used: unreadable, not UTF-8, or a bad value."""
+
+    fmt = "Cannot use the .env file {path}: {problem}. {fix}"
 
 
 class KeywordOnlyArgumentsError(BotoSesManagerError, TypeError):

@@ -288,7 +288,9 @@ class TestFailuresNameThe3_0Spelling:
             "BotoSesManager() takes all arguments as keywords since 3.0 (positional in 2.x): "
             "write BotoSesManager(aws_access_key_id=..., aws_secret_access_key=...)."
         )
-        assert SECRET_ACCESS_KEY not in str(error)
+        from boto_session_manager.testing import assert_no_secrets
+
+        assert_no_secrets({"secret key": SECRET_ACCESS_KEY}, {"error": str(error)})
 
     def test_positional_assume_role_options_get_the_keyword_spelling(self) -> None:
         """assume_role(role_arn, name, 900) gets assume_role(role_arn, role_session_name=...)."""
