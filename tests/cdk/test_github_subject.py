@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from boto_session_manager.testing import assert_no_secrets
 from cdk.errors import ContextError
 from cdk.github_repository import GitHubRepository
 from cdk.github_subject import SubjectFormat, cache_key, resolve_subject_format
@@ -91,8 +92,10 @@ class TestAnswers:
         messages: list[str] = []
         _resolve(github.url, tmp_path, token=TOKEN, messages=messages)
         assert {r["headers"].get("Authorization") for r in github.requests} == {f"Bearer {TOKEN}"}
-        assert TOKEN not in "\n".join(messages)
-        assert TOKEN not in (tmp_path / "cdk.context.json").read_text()
+        assert_no_secrets(
+            {"GitHub token": TOKEN},
+            {"log": "\n".join(messages), "cache": (tmp_path / "cdk.context.json").read_text()},
+        )
 
 
 class TestCache:

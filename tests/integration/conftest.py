@@ -79,6 +79,11 @@ class AwsTarget(Deployment):
     #: Only for the local emulator: admin access, to build extra fixtures.
     emulator: LocalAws | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def is_local(self) -> bool:
+        """The same as :attr:`is_emulator` (the name the tests use)."""
+        return self.is_emulator
+
     @classmethod
     def of(
         cls, deployment: Deployment, *, credentials: str, emulator: LocalAws | None = None
