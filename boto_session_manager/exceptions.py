@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AwsConfigFileError",
     "BotoSesManagerError",
+    "CredentialCacheError",
     "DotenvFileError",
     "DotenvFileNotFoundError",
     "DotenvVariableError",
@@ -208,3 +210,15 @@ class KeywordOnlyArgumentsError(BotoSesManagerError, TypeError):
     """2.x code passed positionally what 3.0 takes as keywords."""
 
     fmt = "{function}() takes {which} as keywords since 3.0 (positional in 2.x): write {spelling}."
+
+
+class CredentialCacheError(BotoSesManagerError):
+    """The credential cache shared by processes cannot be used safely."""
+
+    fmt = "Cannot use the credential cache {where}: {problem}. {fix}"
+
+
+class AwsConfigFileError(BotoSesManagerError):
+    """The AWS config file cannot be read or updated."""
+
+    fmt = "Cannot update the AWS config file {path}: {problem}. {fix}"
