@@ -295,9 +295,12 @@ class TestCachedRefresh:
     def test_lock_excludes_threads_and_times_out(self, tmp_path: Path) -> None:
         """The file lock excludes a second holder until released."""
         path = tmp_path / "x.lock"
-        with exclusive_lock(path, timeout=1), pytest.raises(LockTimeoutError):
-            with exclusive_lock(path, timeout=0.02):
-                pass
+        with (
+            exclusive_lock(path, timeout=1),
+            pytest.raises(LockTimeoutError),
+            exclusive_lock(path, timeout=0.02),
+        ):
+            pass
         with exclusive_lock(path, timeout=0.02):
             pass
 
