@@ -24,6 +24,7 @@ def run_bsm(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     base["AWS_CONFIG_FILE"] = str(cwd / "no-config")
     base["AWS_SHARED_CREDENTIALS_FILE"] = str(cwd / "no-credentials")
     base["AWS_EC2_METADATA_DISABLED"] = "true"
+    base["BSM_CREDENTIAL_CACHE_DIR"] = str(cwd / "credential-cache")
     base.update(env)
     return subprocess.run(
         [sys.executable, "-m", "boto_session_manager.cli", *args],
