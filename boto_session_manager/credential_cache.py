@@ -253,7 +253,9 @@ class CredentialCache:
     def __init__(
         self, directory: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_SECONDS
     ) -> None:
+        #: The folder of the entries and their locks.
         self.directory = Path(directory)
+        #: How long a process waits for another one's exchange (seconds).
         self.lock_timeout = lock_timeout
 
     @classmethod
