@@ -61,6 +61,9 @@ _OFF = frozenset({"", "0", "false", "no", "off"})
 #: How long a process waits for another one's exchange (a token fetch and an STS call are
 #: each bounded well below this).
 LOCK_TIMEOUT_SECONDS = 300.0
+#: The (thread, lock file) pairs held now, which makes :meth:`CredentialCache.locked`
+#: re-entrant within a thread.
+_HELD: set[tuple[int, str]] = set()
 #: Lock files and unfinished temporary files older than this are removed when pruning.
 _STALE_FILE_SECONDS = 2 * 86400
 
@@ -295,21 +298,36 @@ class CredentialCache:
 
     @contextlib.contextmanager
     def locked(self, key: str) -> Iterator[None]:
-        """Hold ``key``'s lock: other processes wanting it wait (:attr:`lock_timeout`)."""
+        """Hold ``key``'s lock: other processes wanting it wait (:attr:`lock_timeout`).
+
+        Re-entrant within a thread: a thread that holds the lock already just goes on (so a
+        caller may hold it around code that takes it again).
+        """
+        import threading
+
         from .file_lock import LockTimeoutError, exclusive_lock
 
+        holder = (threading.get_ident(), str(self.directory / f"{key}.lock"))
+        if holder in _HELD:
+            yield
+            return
         self._prepare_directory()
-        try:
-            with exclusive_lock(self.directory / f"{key}.lock", timeout=self.lock_timeout):
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(exclusive_lock(holder[1], timeout=self.lock_timeout))
+            except LockTimeoutError:
+                raise CredentialCacheError(
+                    where=str(self.directory),
+                    problem=f"another process held the lock of one entry for over "
+                    f"{self.lock_timeout:g} s",
+                    fix="Look for a stuck `bsm` or Python process; `bsm cache clear` removes "
+                    "the entries and locks",
+                ) from None
+            _HELD.add(holder)
+            try:
                 yield
-        except LockTimeoutError:
-            raise CredentialCacheError(
-                where=str(self.directory),
-                problem=f"another process held the lock of one entry for over "
-                f"{self.lock_timeout:g} s",
-                fix="Look for a stuck `bsm` or Python process; `bsm cache clear` removes the "
-                "entries and locks",
-            ) from None
+            finally:
+                _HELD.discard(holder)
 
     def prune(self, now: datetime) -> int:
         """Remove expired entries, and lock and temporary files left for days; count them."""

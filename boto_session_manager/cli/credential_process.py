@@ -31,7 +31,7 @@ from ..refresh_windows import refresh_margin
 from ..region import resolve_region
 from .common import CliError, cache_setting
 
-__all__ = ["cache_command", "cached_oidc_credentials", "credential_process"]
+__all__ = ["cache_command", "credential_process", "oidc_cache_key"]
 
 # the names credentials.github_token and credentials.selection define (a test keeps them
 # equal): imported from there, they would pull in the credentials package on the warm path
@@ -41,16 +41,15 @@ ROLE_ARN_VAR = "AWS_ROLE_ARN"
 SOURCE_VAR = "BSM_CREDENTIAL_SOURCE"
 
 
-def cached_oidc_credentials(
-    args: argparse.Namespace, cache: CredentialCache
-) -> ExpiringCredentials | None:
-    """The cached OIDC credentials these options name, if fresh enough (the warm path)."""
+def oidc_cache_key(args: argparse.Namespace) -> str | None:
+    """The cache key of the OIDC credentials these options name (``None``: not enough said;
+    the full path explains what is missing)."""
     env = os.environ
     url, token = env.get(REQUEST_URL_VAR), env.get(REQUEST_TOKEN_VAR)
     role_arn = args.role_arn or env.get(ROLE_ARN_VAR)
     if not (url and token and role_arn):
-        return None  # the full path explains what is missing
-    key = web_identity_cache_key(
+        return None
+    return web_identity_cache_key(
         role_arn=role_arn,
         token_source=github_job_token_source(url, token, args.audience),
         role_session_name=None,
@@ -58,6 +57,11 @@ def cached_oidc_credentials(
         region=resolve_region(args.region),
         endpoint_url=sts_endpoint_url(None),
     )
+
+
+def _fresh(
+    args: argparse.Namespace, cache: CredentialCache, key: str
+) -> ExpiringCredentials | None:
     now = datetime.now(timezone.utc)
     return cache.get(key, now=now, margin=refresh_margin(args.duration_seconds))
 
@@ -71,11 +75,23 @@ def credential_process(args: argparse.Namespace) -> int:
     """Run ``bsm credential-process``."""
     cache = cache_setting(args)
     source = args.source or os.environ.get(SOURCE_VAR)
-    if cache is not None and source == "github-oidc":
-        cached = cached_oidc_credentials(args, cache)
-        if cached is not None:
-            _print(cached.process_json())
-            return 0
+    key = oidc_cache_key(args) if cache is not None and source == "github-oidc" else None
+    if cache is None or key is None:
+        return _print_credentials(args)
+    cached = _fresh(args, cache, key)
+    if cached is None:
+        # wait for a process exchanging right now without importing botocore, then read
+        # what it stored; if still nothing, exchange here (the lock is re-entrant)
+        with cache.locked(key):
+            cached = _fresh(args, cache, key)
+            if cached is None:
+                return _print_credentials(args)
+    _print(cached.process_json())
+    return 0
+
+
+def _print_credentials(args: argparse.Namespace) -> int:
+    """The full path: build the manager, get (or exchange) the credentials, print them."""
     from .common import credentials_now, manager, source_of
 
     bsm = manager(args)

@@ -289,8 +289,22 @@ class TestCachedRefresh:
     def test_lock_timeout_is_a_clear_error(self, tmp_path: Path) -> None:
         """A lock held past the wait names the cache and the way out."""
         cache = CredentialCache(tmp_path, lock_timeout=0.05)
-        with cache.locked("k"), pytest.raises(CredentialCacheError, match="bsm cache clear"):
+        held_elsewhere = exclusive_lock(tmp_path / "k.lock", timeout=1)  # as by another process
+        with held_elsewhere, pytest.raises(CredentialCacheError, match="bsm cache clear"):
             CachedRefresh(CountingExchange(Clock()), cache=cache, key="k", margin=0)()
+
+    def test_lock_is_reentrant_within_a_thread_only(
+        self, tmp_path: Path, run_at_once: RunAtOnce
+    ) -> None:
+        """A thread holding a key's lock takes it again at once; another thread waits."""
+        cache = CredentialCache(tmp_path, lock_timeout=0.05)
+        with cache.locked("k"):
+            with cache.locked("k"):
+                pass
+            _results, errors = run_at_once(lambda: cache.locked("k").__enter__(), threads=1)
+            assert [type(e) for e in errors] == [CredentialCacheError]
+        with cache.locked("k"):  # released by the outer block
+            pass
 
     def test_lock_excludes_threads_and_times_out(self, tmp_path: Path) -> None:
         """The file lock excludes a second holder until released."""
