@@ -33,9 +33,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from .exceptions import CredentialCacheError
+
+TYPE_CHECKING = False  # typing's constant without importing typing: the warm path
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "CACHE_DIR_VAR",

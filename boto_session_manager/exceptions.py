@@ -7,7 +7,9 @@ contains a secret: callers pass only non-secret facts as keyword arguments.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing's constant without importing typing (about 4 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "AwsConfigFileError",

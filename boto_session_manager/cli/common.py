@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING
 
 from ..credential_cache import CACHE_VAR, CredentialCache, cache_enabled
 from ..exceptions import BotoSesManagerError
+
+TYPE_CHECKING = False  # typing's constant without importing typing: the warm path
 
 if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 __all__ = ["build_parser"]
 
@@ -13,6 +15,27 @@ DESCRIPTION = (
 )
 
 
+def _terminal_width() -> int:
+    """The width argparse would use (``COLUMNS``, else the terminal's, else 80), minus 2."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 80
+        except (ValueError, OSError):
+            columns = 80
+    return columns - 2
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter without its ``import shutil`` (and bz2, lzma...) on every run:
+    argparse makes a formatter for each option it adds, the warm path's included."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width=_terminal_width())
+
+
 def _selection_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
     """The credential-selection options, accepted before and after the subcommand."""
 
@@ -20,7 +43,7 @@ def _selection_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
         # after the subcommand, an absent option must not reset one given before it
         return argparse.SUPPRESS if in_subcommand else value
 
-    options = argparse.ArgumentParser(add_help=False)
+    options = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     options.add_argument(
         "--source",
         choices=("github-oidc", "dotenv", "default"),
@@ -55,14 +78,23 @@ def _selection_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``bsm`` and its commands."""
     parser = argparse.ArgumentParser(
-        prog="bsm", description=DESCRIPTION, parents=[_selection_options(in_subcommand=False)]
+        prog="bsm",
+        description=DESCRIPTION,
+        parents=[_selection_options(in_subcommand=False)],
+        formatter_class=_Formatter,
     )
     common = [_selection_options(in_subcommand=True)]
     commands = parser.add_subparsers(dest="command", required=True)
-    whoami = commands.add_parser("whoami", parents=common, help="print who the credentials are")
+    whoami = commands.add_parser(
+        "whoami",
+        formatter_class=_Formatter,
+        parents=common,
+        help="print who the credentials are",
+    )
     whoami.add_argument("--no-mask", action="store_true", help="show account ids in full")
     run = commands.add_parser(
         "exec",
+        formatter_class=_Formatter,
         parents=common,
         help="run a command with credentials that stay fresh while it runs",
         description="Run COMMAND with the credentials. GitHub OIDC credentials are served to "
@@ -72,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     github_env = commands.add_parser(
         "github-env",
+        formatter_class=_Formatter,
         parents=common,
         help="inside GitHub Actions: hand credentials to later steps",
         description="Without --profile: mask the credentials and append them to $GITHUB_ENV "
@@ -86,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "credential-process",
+        formatter_class=_Formatter,
         parents=common,
         help="print credentials as an AWS credential_process (JSON, Version 1)",
         description="Print the credentials as the JSON an AWS profile's credential_process "
@@ -93,9 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
         "from the credential cache while they have more than the refresh margin left.",
     )
     cache = commands.add_parser(
-        "cache", help="the credential cache shared by processes (see `bsm cache -h`)"
+        "cache",
+        formatter_class=_Formatter,
+        help="the credential cache shared by processes (see `bsm cache -h`)",
     )
     cache_commands = cache.add_subparsers(dest="cache_command", required=True)
-    cache_commands.add_parser("clear", help="remove every cached credential")
-    cache_commands.add_parser("dir", help="print the folder of the cache")
+    cache_commands.add_parser(
+        "clear", formatter_class=_Formatter, help="remove every cached credential"
+    )
+    cache_commands.add_parser(
+        "dir", formatter_class=_Formatter, help="print the folder of the cache"
+    )
     return parser
