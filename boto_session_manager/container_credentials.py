@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .credential_cache import ExpiringCredentials
+from .expiring_credentials import ExpiringCredentials
 
 __all__ = ["AUTHORIZATION_TOKEN_VAR", "FULL_URI_VAR", "ContainerCredentialsServer"]
 

@@ -13,7 +13,7 @@ TYPE_CHECKING = False  # typing's constant without importing typing: the warm pa
 if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
 
-    from ..credential_cache import ExpiringCredentials
+    from ..expiring_credentials import ExpiringCredentials
     from ..manager import BotoSesManager
 
 __all__ = ["CliError", "cache_setting", "credentials_now", "manager", "source_of"]
@@ -66,8 +66,8 @@ def credentials_now(
     Read as one pair: the expiry is the provider's for exactly these credentials (no second
     look at the credentials in between, which could refresh them).
     """
-    from ..credential_cache import ExpiringCredentials
     from ..exceptions import NoCredentialsError
+    from ..expiring_credentials import ExpiringCredentials
 
     frozen = bsm.get_frozen_credentials()
     if not frozen.access_key or not frozen.secret_key:

@@ -22,11 +22,11 @@ from datetime import datetime, timezone
 
 from ..credential_cache import (
     CredentialCache,
-    ExpiringCredentials,
     github_job_token_source,
     sts_endpoint_url,
     web_identity_cache_key,
 )
+from ..expiring_credentials import ExpiringCredentials
 from ..refresh_windows import refresh_margin
 from ..region import resolve_region
 from .common import CliError, cache_setting

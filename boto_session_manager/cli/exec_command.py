@@ -36,7 +36,7 @@ from ..region import REGION_VARS
 from .common import CliError, credentials_now, manager, source_of
 
 if TYPE_CHECKING:
-    from ..credential_cache import ExpiringCredentials
+    from ..expiring_credentials import ExpiringCredentials
     from ..manager import BotoSesManager
 
 __all__ = ["exec_command", "run_child"]

@@ -21,7 +21,7 @@ from boto_session_manager.container_credentials import (
     FULL_URI_VAR,
     ContainerCredentialsServer,
 )
-from boto_session_manager.credential_cache import ExpiringCredentials
+from boto_session_manager.expiring_credentials import ExpiringCredentials
 from boto_session_manager.testing import GitHubOidcIssuer, assert_no_secrets
 
 pytestmark = pytest.mark.usefixtures("isolated_aws_env")

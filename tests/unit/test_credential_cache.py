@@ -24,7 +24,6 @@ from boto_session_manager.credential_cache import (
     CACHE_VAR,
     CachedRefresh,
     CredentialCache,
-    ExpiringCredentials,
     cache_enabled,
     default_cache_dir,
     github_job_token_source,
@@ -32,6 +31,7 @@ from boto_session_manager.credential_cache import (
     sts_endpoint_url,
     web_identity_cache_key,
 )
+from boto_session_manager.expiring_credentials import ExpiringCredentials
 from boto_session_manager.file_lock import LockTimeoutError, exclusive_lock
 from boto_session_manager.refresh_windows import refresh_margin
 from boto_session_manager.testing import GitHubOidcIssuer, assert_no_secrets
