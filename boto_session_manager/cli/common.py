@@ -34,8 +34,9 @@ def cache_setting(args: argparse.Namespace) -> CredentialCache | None:
     return CredentialCache.default()
 
 
-def manager(args: argparse.Namespace) -> BotoSesManager:
-    """The manager the selection options describe (nothing is fetched yet)."""
+def manager(args: argparse.Namespace, *, cached: bool = True) -> BotoSesManager:
+    """The manager the selection options describe (nothing is fetched yet); with
+    ``cached=False`` its credentials never come from the cache."""
     from ..manager import BotoSesManager
 
     return BotoSesManager.from_environment(
@@ -45,7 +46,7 @@ def manager(args: argparse.Namespace) -> BotoSesManager:
         region_name=args.region,
         audience=args.audience,
         duration_seconds=args.duration_seconds,
-        credential_cache=cache_setting(args) or False,
+        credential_cache=(cache_setting(args) if cached else None) or False,
     )
 
 

@@ -1,11 +1,12 @@
 """``bsm github-env``: hand credentials to the later steps of a GitHub Actions job.
 
 Without ``--profile``, the credentials themselves: masked in the log (``::add-mask::``), then
-appended to ``$GITHUB_ENV``; they expire with the session. With ``--profile NAME``, a profile
-in the AWS config file whose ``credential_process`` runs ``bsm credential-process`` with the
-same options: ``$GITHUB_ENV`` gets ``AWS_PROFILE``, the region and no secret, and every later
-SDK asks for fresh credentials whenever it needs them (from the credential cache, so the job
-makes one STS exchange per credential lifetime).
+appended to ``$GITHUB_ENV``; they expire with the session, so they are always fresh from an
+exchange (then cached for the job's other processes), never an older cached entry. With
+``--profile NAME``, a profile in the AWS config file whose ``credential_process`` runs
+``bsm credential-process`` with the same options: ``$GITHUB_ENV`` gets ``AWS_PROFILE``, the
+region and no secret, and every later SDK asks for fresh credentials whenever it needs them
+(from the credential cache, so the job makes one STS exchange per credential lifetime).
 
 Both refuse to run outside GitHub Actions, and check ``$GITHUB_ENV`` before fetching anything.
 """
@@ -17,7 +18,11 @@ import os
 import sys
 from pathlib import Path
 
-from .common import CliError, manager
+from .common import CliError, cache_setting, credentials_now, manager, source_of
+
+TYPE_CHECKING = False  # typing's constant without importing typing
+if TYPE_CHECKING:
+    from ..manager import BotoSesManager
 
 __all__ = ["GITHUB_ENV_VARS", "escape_workflow_data", "github_env"]
 
@@ -81,6 +86,24 @@ def _append(target: Path, exported: dict[str, str]) -> None:
         raise CliError(message=_unwritable(target, exc)) from None
 
 
+def _fresh_manager(args: argparse.Namespace) -> BotoSesManager:
+    """The manager whose keys are exported: always a new exchange, so the keys live the
+    whole session (a cached entry may have little more than the refresh margin left); the
+    new credentials go to the cache for the job's other processes."""
+    from datetime import datetime, timezone
+
+    from .credential_process import oidc_cache_key
+
+    bsm = manager(args, cached=False)
+    cache = cache_setting(args)
+    key = oidc_cache_key(args) if cache is not None and source_of(bsm) == "github-oidc" else None
+    if cache is not None and key is not None:
+        _frozen, expiring = credentials_now(bsm)
+        if expiring is not None:
+            cache.put(key, expiring, now=datetime.now(timezone.utc))
+    return bsm
+
+
 def github_env(args: argparse.Namespace) -> int:
     """Run ``bsm github-env``."""
     target = _github_env_file()
@@ -88,7 +111,7 @@ def github_env(args: argparse.Namespace) -> int:
         from .github_profile import github_env_profile
 
         return github_env_profile(args, target, append=_append)
-    env = manager(args).env(base={})
+    env = _fresh_manager(args).env(base={})
     exported = {name: env[name] for name in GITHUB_ENV_VARS if env.get(name)}
     for name, value in exported.items():
         if "\n" in value or "\r" in value:

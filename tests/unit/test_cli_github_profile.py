@@ -6,6 +6,7 @@ step's SDK is botocore itself, reading the profile the command wrote.
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -173,3 +174,19 @@ def test_refuses_outside_github_actions(
     assert main(["-q", "github-env", "--profile", "ci"]) == 1
     assert "runs only inside GitHub Actions" in capsys.readouterr().err
     assert not step["config"].exists()
+
+
+def test_plain_form_exports_fresh_keys_and_caches_them(
+    step: dict[str, Path], capsys: pytest.CaptureFixture[str], local_sts: Any
+) -> None:
+    """Plain `bsm github-env` exchanges even when the cache holds credentials (its keys must
+    live the whole session), then caches them: the next process reads what was exported."""
+    process = ["credential-process", "--source", "github-oidc"]
+    assert main(process) == 0
+    cached_before = json.loads(capsys.readouterr().out)["AccessKeyId"]
+    assert main(["-q", "--source", "github-oidc", "github-env"]) == 0
+    exported_key = exported(step["github_env"])["AWS_ACCESS_KEY_ID"]
+    capsys.readouterr()
+    assert main(process) == 0
+    assert json.loads(capsys.readouterr().out)["AccessKeyId"] == exported_key != cached_before
+    assert local_sts.calls[EXCHANGE] == 2
