@@ -309,8 +309,9 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
 
         Without ``path`` (2.x's child-process pattern): the file that ``BSM_SNAPSHOT_FILE``
         names, which :meth:`temp_snapshot` sets while its block runs, else 2.x's location
-        ``~/.bsm-snapshot.json`` (:data:`~boto_session_manager.paths.PATH_DEFAULT_SNAPSHOT`).
-        A missing file raises :class:`SnapshotFileNotFoundError`, a ``FileNotFoundError``.
+        ``~/.bsm-snapshot.json`` (``boto_session_manager.paths.PATH_DEFAULT_SNAPSHOT``).
+        A missing file raises :class:`SnapshotFileNotFoundError`, a :class:`FileNotFoundError`
+        that says where it looked.
         """
         return cls.from_snapshot(read_snapshot_file(path))
 

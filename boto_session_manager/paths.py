@@ -22,7 +22,8 @@ __all__ = ["PATH_DEFAULT_SNAPSHOT", "SNAPSHOT_FILE_VAR", "SnapshotPath", "defaul
 #: ``~/.bsm-snapshot.json`` (``~`` left as is where no home folder is known).
 PATH_DEFAULT_SNAPSHOT = Path(os.path.expanduser(os.path.join("~", ".bsm-snapshot.json")))
 
-#: Names the snapshot file of the ``temp_snapshot()`` block that is running (innermost first).
+#: Set by ``temp_snapshot()`` to the file it wrote while its block runs (with several blocks
+#: open, the latest one's), and restored after; read by ``from_snapshot_file()`` without a path.
 SNAPSHOT_FILE_VAR = "BSM_SNAPSHOT_FILE"
 
 
