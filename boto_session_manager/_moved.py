@@ -5,6 +5,12 @@
 says so with a :class:`DeprecationWarning` that names the 3.0 spelling. The warning points at
 the line of the caller that used the old name, not at this package or the import machinery,
 so Python's default filters show it for scripts (``__main__``) and test runners.
+
+2.x calls that 3.0 refuses fail with the 3.0 spelling: the manager's methods that took
+positional options in 2.x have a ``*positional_2x`` catch-all (typed ``NoReturn``, hidden
+from ``help()`` by :func:`shown_without_catch_all`) and raise :func:`keyword_only_error`.
+2.x's "not given" marker :data:`NOTHING` lives here (``sentinel`` re-exports it, and warns),
+so the manager can read it as "not given" without importing ``sentinel``.
 """
 
 from __future__ import annotations
