@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RehearsalError
+from .expressions import to_string
 
 __all__ = ["KNOWN_ACTIONS", "ActionEffect", "action_name", "check_action", "run_action"]
 
@@ -55,8 +56,7 @@ class ActionCall:
 
     def input(self, name: str) -> str:
         """An input as a string ('' when not given)."""
-        value = self.inputs.get(name)
-        return "" if value is None else str(value).strip()
+        return to_string(self.inputs.get(name)).strip()  # true is 'true', as GitHub passes it
 
 
 def action_name(uses: str) -> str:

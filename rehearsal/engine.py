@@ -10,6 +10,7 @@ pipefail``), ``$GITHUB_ENV``/``$GITHUB_OUTPUT``/``$GITHUB_PATH`` read after each
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -419,6 +420,9 @@ class Rehearsal:
                 if line.text is not None:
                     self.say(f"│ {line.text}")
             code = process.wait()
+        except BaseException:  # Ctrl-C or an error here: the step's processes go too
+            _kill_group(process.pid)
+            raise
         finally:
             timer.cancel()
         self.annotations.extend(commands.annotations)
@@ -469,10 +473,8 @@ def _shell_command(shell: str, script: str) -> list[str]:
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _hash_files(workspace: Path, patterns: Sequence[str]) -> str:

@@ -376,12 +376,13 @@ class _Evaluator:
         if kind == "lit":
             return node[1]
         if kind == "ctx":
-            if node[1] not in self.contexts:
+            name = node[1].lower()  # context names ignore case, as on GitHub
+            if name not in self.contexts:
                 available = ", ".join(sorted(self.contexts)) or "none"
                 raise ExpressionError(
                     f"{node[1]} is not a context available here (available: {available})"
                 )
-            return self.contexts[node[1]]
+            return self.contexts[name]
         if kind == "prop":
             return _property(self.run(node[1]), self.run(node[2]), node[3])
         if kind == "star":
@@ -494,7 +495,7 @@ def _walk(node: tuple[Any, ...], found: set[tuple[str, str]]) -> None:
     if kind == "prop":
         target, key = node[1], node[2]
         if target[0] == "ctx" and key[0] == "lit" and isinstance(key[1], str):
-            found.add((target[1], key[1]))
+            found.add((target[1].lower(), key[1]))
         _walk(target, found)
         _walk(key, found)
     elif kind == "star" or kind == "not":

@@ -5,8 +5,8 @@ untracked, not ignored), in a git repository of their own. So a ``.env``, ``.ven
 ``.nox`` or ``cdk/node_modules`` of the developer's clone is not there, as on GitHub.
 
 The runner environment starts from a few of the machine's variables (``PATH`` without an
-active virtual environment, ``HOME`` and its caches, locale, proxies); nothing of the caller's
-``AWS_*``, ``GITHUB_*`` or tool settings leaks into the job.
+active virtual environment, ``HOME`` and its caches, locale, how to reach the package
+registries); nothing of the caller's ``AWS_*``, ``GITHUB_*``, ``NOX_*`` or ``BSM_*`` leaks in.
 """
 
 from __future__ import annotations
@@ -21,20 +21,25 @@ from .errors import RehearsalError
 
 __all__ = ["machine_environment", "snapshot_working_tree"]
 
-#: The machine's variables a job sees (a hosted runner has its own values for these).
+#: The machine's variables a job sees (a hosted runner has its own values for these): home and
+#: caches, locale, and how this machine reaches the package registries (proxies, CA bundles).
 _KEPT = (
     "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "TMPDIR",
     "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYENV_ROOT",
-    "UV_CACHE_DIR", "UV_INDEX_URL", "UV_DEFAULT_INDEX", "PIP_INDEX_URL", "PIP_CACHE_DIR",
-    "npm_config_registry", "npm_config_cache", "NPM_CONFIG_REGISTRY", "NPM_CONFIG_CACHE",
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-    "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "NIX_SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "HTTPLIB2_CA_CERTS",
 )  # fmt: skip
+_KEPT_PREFIXES = ("PIP_", "UV_", "NPM_CONFIG_", "npm_config_")
 
 
 def machine_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The machine's part of a job's environment; ``PATH`` loses an active virtualenv."""
-    env = {name: environ[name] for name in _KEPT if name in environ}
+    env = {
+        name: value
+        for name, value in environ.items()
+        if name in _KEPT or name.startswith(_KEPT_PREFIXES)
+    }
     active = environ.get("VIRTUAL_ENV")
     entries = environ.get("PATH", os.defpath).split(os.pathsep)
     if active:
