@@ -129,7 +129,10 @@ def destroy(session: nox.Session) -> None:
 
 @nox.session(python=CURRENT_PYTHON, default=False)
 def rehearse(session: nox.Session) -> None:
-    """Run the CI workflow here, OIDC included: `-- --scenario push|pull-request|fork-pull-request`."""
+    """Run the CI workflow here, OIDC included: `-- --scenario push|pull-request|fork-pull-request`.
+
+    AWS is a fresh local emulator with the stack deployed; see docs/guides/rehearse-the-workflow.
+    """
     install_groups(session, "test", "cdk", "rehearsal")
     install_cdk_cli(session)
     session.run("python", "-m", "rehearsal", *session.posargs)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RehearsalError
-from .expressions import to_string
+from .values import to_string
 
 __all__ = ["KNOWN_ACTIONS", "ActionEffect", "action_name", "check_action", "run_action"]
 
@@ -145,7 +145,7 @@ def _setup_python(call: ActionCall) -> ActionEffect:
             "python-version": here,
             "python-path": str(home / "bin" / "python"),
             "cache-hit": "false",
-        },  # fmt: skip
+        },
     )
 
 

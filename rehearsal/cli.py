@@ -32,10 +32,17 @@ DEFAULT_WORKFLOW = Path(".github/workflows/main.yml")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rehearsal", description=__doc__)
-    parser.add_argument("--workflow", type=Path, default=DEFAULT_WORKFLOW, help="default: %(default)s")
-    parser.add_argument("--scenario", choices=SCENARIOS, default="push", help="default: %(default)s")
     parser.add_argument(
-        "--job", action="append", default=[], help="rehearse this job and what it needs (repeatable)"
+        "--workflow", type=Path, default=DEFAULT_WORKFLOW, help="default: %(default)s"
+    )
+    parser.add_argument(
+        "--scenario", choices=SCENARIOS, default="push", help="default: %(default)s"
+    )
+    parser.add_argument(
+        "--job",
+        action="append",
+        default=[],
+        help="rehearse this job and what it needs (repeatable)",
     )
     parser.add_argument(
         "--aws",

@@ -10,27 +10,29 @@ pipefail``), ``$GITHUB_ENV``/``$GITHUB_OUTPUT``/``$GITHUB_PATH`` read after each
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
-import shlex
-import signal
-import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .actions import run_action
+from .contexts import (
+    github_context,
+    job_contexts,
+    needs_context,
+    runner_context,
+    variables_context,
+)
 from .errors import RehearsalError
 from .expressions import Context, evaluate_condition, interpolate, interpolate_tree, to_string
 from .runner_files import Masker, WorkflowCommands, read_key_values, read_paths
 from .scenarios import Scenario
+from .scripts import JobState, hash_files, run_script, shell_command
 from .workflow import Job, Step, Workflow, expand_matrix
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["JobResult", "Machine", "Rehearsal"]
 
 DEFAULT_TIMEOUT_MINUTES = 360
+#: The files a step may write for the runner (a fresh set for every step, as on GitHub).
+RUNNER_FILES = ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
 
 
 @dataclass(frozen=True)
@@ -114,60 +118,19 @@ class Rehearsal:
 
     # -- contexts ----------------------------------------------------------------------------
 
-    def github_context(self, job_id: str) -> Context:
-        """``github.*``: the rehearsed repository, ref and event (strict at the top level)."""
-        run = self.issuer.context
-        event = json.loads(self.event_path.read_text())
-        return Context(
-            "github",
-            {
-                "action": "", "actor": run.actor, "actor_id": run.actor_id,
-                "api_url": "https://api.github.com", "base_ref": run.base_ref,
-                "event": event, "event_name": run.event_name,
-                "event_path": str(self.event_path), "head_ref": run.head_ref,
-                "job": job_id, "ref": run.ref, "ref_name": run.ref_name,
-                "ref_protected": run.ref_protected, "ref_type": run.ref_type,
-                "repository": run.repository, "repository_id": run.repository_id,
-                "repository_owner": run.owner, "repository_owner_id": run.repository_owner_id,
-                "repositoryUrl": f"git://github.com/{run.repository}.git",
-                "run_id": run.run_id, "run_number": run.run_number,
-                "run_attempt": run.run_attempt, "server_url": "https://github.com",
-                "sha": run.sha, "triggering_actor": run.actor, "workflow": run.workflow,
-                "workflow_ref": run.workflow_ref, "workflow_sha": run.sha,
-                "workspace": str(self.machine.workspace),
-            },
-            hint="the rehearsal models these github.* names",
-        )  # fmt: skip
-
-    def variables(self) -> Context:
-        """``vars.*``: the deployed stack's variables; empty values for a fork."""
-        if self.scenario.passes_variables:
-            values = dict(self.machine.variables)
-        else:
-            values = dict.fromkeys(self.machine.variables, "")
-        return Context("vars", values, hint=f"defined: those from {self.machine.variables_source}")
-
     def job_contexts(self, job: Job, needs: Mapping[str, JobResult]) -> dict[str, Any]:
         """The contexts of ``jobs.<id>.*`` keys (before ``matrix`` is known)."""
-        need_values = {
-            need: Context(
-                f"needs.{need}",
-                {
-                    "result": result.result,
-                    "outputs": Context(
-                        f"needs.{need}.outputs", result.outputs, hint=f"see jobs.{need}.outputs"
-                    ),
-                },
-            )  # fmt: skip
-            for need, result in needs.items()
-        }
-        return {
-            "github": self.github_context(job.id),
-            "vars": self.variables(),
-            "secrets": Context("secrets", {}, hint="the rehearsal gives no secrets"),
-            "inputs": Context("inputs", {}, hint="no workflow inputs in these scenarios"),
-            "needs": Context("needs", need_values, hint=f"jobs.{job.id}.needs lists them"),
-        }
+        return job_contexts(
+            github=github_context(
+                self.issuer.context, event_path=self.event_path, job_id=job.id,
+                workspace=self.machine.workspace,
+            ),
+            variables=variables_context(
+                self.machine.variables, passed=self.scenario.passes_variables,
+                source=self.machine.variables_source,
+            ),
+            needs=needs_context(job.id, {n: (r.result, r.outputs) for n, r in needs.items()}),
+        )  # fmt: skip
 
     # -- running -----------------------------------------------------------------------------
 
@@ -210,7 +173,8 @@ class Rehearsal:
         if len(combinations) == 1 or self.all_combinations:
             return combinations
         here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        fitting, others = [], []
+        fitting: list[dict[str, Any]] = []
+        others: list[dict[str, Any]] = []
         for combo in combinations:
             scope = {**contexts, "matrix": Context("matrix", combo)}
             wanted = [
@@ -258,13 +222,11 @@ class Rehearsal:
             self.say(f"   skipped: jobs.{job.id}.if is false")
             return JobResult(job.id, name, "skipped", reason="if: false")
         runner = self.runner_env(job, id_token)
-        workflow_env = {k: to_string(v) for k, v in interpolate_tree(self.workflow.raw.get("env") or {}, {
-            k: contexts[k] for k in ("github", "vars", "secrets", "inputs")}).items()}  # fmt: skip
-        job_env = {
-            k: to_string(v) for k, v in interpolate_tree(job.raw.get("env") or {}, contexts).items()
-        }
+        workflow_scope = {k: contexts[k] for k in ("github", "vars", "secrets", "inputs")}
+        workflow_env = _strings(self.workflow.raw.get("env"), workflow_scope)
+        job_env = _strings(job.raw.get("env"), contexts)
         timeout = float(job.raw.get("timeout-minutes") or DEFAULT_TIMEOUT_MINUTES) * 60
-        state = _JobState(deadline=started + timeout, env={**workflow_env, **job_env})
+        state = JobState(deadline=started + timeout, env={**workflow_env, **job_env})
         for step in job.steps:
             self.run_step(job, step, contexts, runner, state)
         outputs = {
@@ -305,7 +267,7 @@ class Rehearsal:
         step: Step,
         contexts: dict[str, Any],
         runner: dict[str, str],
-        state: _JobState,
+        state: JobState,
     ) -> None:
         """One step: its condition, environment, action or script, and what it wrote."""
         try:
@@ -319,20 +281,23 @@ class Rehearsal:
         step: Step,
         contexts: dict[str, Any],
         runner: dict[str, str],
-        state: _JobState,
+        state: JobState,
     ) -> None:
-        env_context = Context("env", {**state.exported, **state.env}, case_sensitive=True,
-                              hint="set it in env: or $GITHUB_ENV")  # fmt: skip
-        scope = {**contexts, "env": env_context, "steps": state.steps_context(),
-                 "job": Context("job", {"status": "failure" if state.failed else "success"}),
-                 "runner": Context("runner", {"os": "Linux", "arch": "X64", "name": "rehearsal",
-                                              "temp": runner["RUNNER_TEMP"], "debug": "",
-                                              "tool_cache": str(self.machine.tool_cache),
-                                              "environment": "github-hosted"})}  # fmt: skip
-        status = {
+        env_context = Context(
+            "env", {**state.exported, **state.env}, case_sensitive=True,
+            hint="set it in env: or $GITHUB_ENV",
+        )  # fmt: skip
+        scope = {
+            **contexts, "env": env_context, "steps": state.steps_context(),
+            "job": Context("job", {"status": "failure" if state.failed else "success"}),
+            "runner": runner_context(
+                temp=runner["RUNNER_TEMP"], tool_cache=runner["RUNNER_TOOL_CACHE"]
+            ),
+        }  # fmt: skip
+        status: dict[str, Callable[..., Any]] = {
             "success": lambda: not state.failed, "failure": lambda: bool(state.failed),
             "always": lambda: True, "cancelled": lambda: False,
-            "hashFiles": lambda *patterns: _hash_files(self.machine.workspace, patterns),
+            "hashFiles": lambda *patterns: hash_files(self.machine.workspace, patterns),
         }  # fmt: skip
         label = to_string(interpolate(step.label, scope, status))
         self.say(f"── step {step.index}: {label}")
@@ -343,14 +308,13 @@ class Rehearsal:
             )
             state.record(step, "skipped")
             return
-        step_env = {
-            k: to_string(v)
-            for k, v in interpolate_tree(step.raw.get("env") or {}, scope, status).items()
-        }
+        step_env = _strings(step.raw.get("env"), scope, status)
         env = {**runner, **state.exported, **state.env, **step_env}
         env["PATH"] = os.pathsep.join([*reversed(state.path), runner["PATH"]])
-        files = {name: self.machine.runner_temp / f"{name.lower()}_{uuid.uuid4().hex}"
-                 for name in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")}  # fmt: skip
+        files = {
+            name: self.machine.runner_temp / f"{name.lower()}_{uuid.uuid4().hex}"
+            for name in RUNNER_FILES
+        }
         for name, path in files.items():
             path.touch()
             env[name] = str(path)
@@ -380,7 +344,8 @@ class Rehearsal:
             self.say(f"   step {step.index} failed: exit status {code}")
             if not continue_on_error:
                 state.failed = f"{step.where} exited with status {code}"
-        state.record(step, "success" if code == 0 else "failure", outputs, continue_on_error)
+        outcome = "success" if code == 0 else "failure"
+        state.record(step, outcome, outputs, continue_on_error=continue_on_error)
 
     def run_script(
         self,
@@ -392,96 +357,33 @@ class Rehearsal:
         outputs: dict[str, str],
     ) -> int:
         """Run a ``run:`` script as the runner does; stream its masked output."""
-        defaults = {**((self.workflow.raw.get("defaults") or {}).get("run") or {}),
-                    **((job.raw.get("defaults") or {}).get("run") or {})}  # fmt: skip
+        defaults = {
+            **((self.workflow.raw.get("defaults") or {}).get("run") or {}),
+            **((job.raw.get("defaults") or {}).get("run") or {}),
+        }
         shell = str(step.raw.get("shell") or defaults.get("shell") or "")
         directory = step.raw.get("working-directory") or defaults.get("working-directory") or "."
-        cwd = (self.machine.workspace / str(directory)).resolve()
         script_path = self.machine.runner_temp / f"{uuid.uuid4().hex}.sh"
-        script_path.write_text(script)
-        argv = _shell_command(shell, str(script_path))
+        script_path.write_text(script, encoding="utf-8")
         commands = WorkflowCommands(self.masker)
-        process = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        timer = threading.Timer(max(deadline - time.monotonic(), 0), _kill_group, [process.pid])
-        timer.daemon = True
-        timer.start()
-        error = None
-        try:
-            assert process.stdout is not None
-            for raw in process.stdout:
-                line = commands.line(raw.decode("utf-8", "replace").rstrip("\r\n"))
-                if line.output:
-                    outputs[line.output[0]] = line.output[1]
-                if line.error and error is None:
-                    error = line.error
-                if line.text is not None:
-                    self.say(f"│ {line.text}")
-            code = process.wait()
-        except BaseException:  # Ctrl-C or an error here: the step's processes go too
-            _kill_group(process.pid)
-            raise
-        finally:
-            timer.cancel()
+        result = run_script(
+            shell_command(shell, str(script_path)),
+            cwd=(self.machine.workspace / str(directory)).resolve(),
+            env=env,
+            deadline=deadline,
+            commands=commands,
+            say=self.say,
+            outputs=outputs,
+        )
         self.annotations.extend(commands.annotations)
-        if time.monotonic() >= deadline:
-            self.say(f"   jobs.{job.id} reached its timeout-minutes")
-            return code or 1
-        if error:
-            self.say(f"   error: {error}")
-            return code or 1
-        return code
+        if result.problem:
+            self.say(f"   error: {result.problem}")
+        return result.code
 
 
-@dataclass
-class _JobState:
-    deadline: float
-    env: dict[str, str]
-    exported: dict[str, str] = field(default_factory=dict)
-    path: list[str] = field(default_factory=list)
-    failed: str | None = None
-    steps: dict[str, Context] = field(default_factory=dict)
-
-    def record(self, step: Step, outcome: str, outputs: Mapping[str, str] = {},
-               continue_on_error: bool = False) -> None:  # fmt: skip
-        if step.id:
-            conclusion = "success" if continue_on_error and outcome == "failure" else outcome
-            self.steps[step.id] = Context(f"steps.{step.id}", {
-                "outcome": outcome, "conclusion": conclusion,
-                "outputs": Context(f"steps.{step.id}.outputs", outputs,
-                                   hint="the step writes them to $GITHUB_OUTPUT")})  # fmt: skip
-
-    def steps_context(self) -> Context:
-        return Context("steps", self.steps, hint="only steps with an id that already ran")
-
-
-def _shell_command(shell: str, script: str) -> list[str]:
-    if shell in ("", "bash"):
-        extra = ["--noprofile", "--norc", "-eo", "pipefail"] if shell == "bash" else ["-e"]
-        return ["bash", *extra, script]
-    if shell == "sh":
-        return ["sh", "-e", script]
-    if shell == "python":
-        return ["python", script]
-    if "{0}" in shell:
-        return [part.replace("{0}", script) for part in shlex.split(shell)]
-    raise RehearsalError(
-        f"shell {shell!r} is not modelled: use bash, sh, python or a {{0}} template"
-    )
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-def _hash_files(workspace: Path, patterns: Sequence[str]) -> str:
-    files = sorted({p for pattern in patterns for p in workspace.glob(str(pattern)) if p.is_file()})
-    if not files:
-        return ""
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+def _strings(
+    env: Mapping[str, Any] | None, contexts: Mapping[str, Any], functions: Mapping[str, Any] = {}
+) -> dict[str, str]:
+    """An ``env:`` mapping evaluated, every value a string."""
+    evaluated = interpolate_tree(dict(env or {}), contexts, functions)
+    return {str(key): to_string(value) for key, value in evaluated.items()}

@@ -15,13 +15,13 @@ dicts inside a context (an event payload, whose shape varies by event) stay leni
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import ExpressionError
+from .values import BUILTINS, Function, compare, equal, kind_of, number, to_string, truthy
 
 __all__ = [
     "Context",
@@ -34,7 +34,6 @@ __all__ = [
     "truthy",
 ]
 
-Function = Callable[..., Any]
 _TOKEN = re.compile(
     r"""\s*(?:
       (?P<string>'(?:[^']|'')*')
@@ -83,149 +82,6 @@ class Context(dict[str, Any]):
 
 class _Filtered(list[Any]):
     """The result of a ``*`` filter: a following property applies to every element."""
-
-
-# -- coercion, as GitHub defines it ------------------------------------------------------------
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _number(value: Any) -> float:
-    kind = _kind(value)
-    if kind == "null":
-        return 0.0
-    if kind in ("bool", "number"):
-        return float(value)
-    if kind == "string":
-        text = value.strip()
-        if not text:
-            return 0.0
-        try:
-            return float(int(text, 16)) if text.lower().startswith("0x") else float(text)
-        except ValueError:
-            return math.nan
-    return math.nan
-
-
-def to_string(value: Any) -> str:
-    """A value as the runner puts it into a string (``null`` is empty, ``1.0`` is ``1``)."""
-    kind = _kind(value)
-    if kind == "null":
-        return ""
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "number":
-        if math.isfinite(value) and float(value).is_integer():
-            return str(int(value))
-        return repr(float(value))
-    if kind == "string":
-        return str(value)
-    return "Array" if kind == "array" else "Object"
-
-
-def truthy(value: Any) -> bool:
-    """GitHub's truthiness: ``null``, ``false``, ``0``, ``''`` and ``NaN`` are false."""
-    if _kind(value) == "number":
-        return value != 0 and not math.isnan(value)
-    return value not in (None, False, "")
-
-
-def _equal(left: Any, right: Any) -> bool:
-    lk, rk = _kind(left), _kind(right)
-    if lk == rk:
-        if lk == "string":
-            return bool(left.casefold() == right.casefold())
-        if lk in ("array", "object"):
-            return left is right
-        return bool(left == right)
-    if "array" in (lk, rk) or "object" in (lk, rk):
-        return False
-    return _number(left) == _number(right)
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if _kind(left) == _kind(right) == "string":
-        a, b = left.casefold(), right.casefold()
-    else:
-        a, b = _number(left), _number(right)
-        if math.isnan(a) or math.isnan(b):
-            return False
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-
-
-# -- functions ----------------------------------------------------------------------------------
-
-
-def _format(template: Any, *args: Any) -> str:
-    text, out, i = to_string(template), [], 0
-    while i < len(text):
-        if text.startswith("{{", i) or text.startswith("}}", i):
-            out.append(text[i])
-            i += 2
-            continue
-        match = re.match(r"\{(\d+)\}", text[i:])
-        if match:
-            index = int(match.group(1))
-            if index >= len(args):
-                raise ExpressionError(f"format({text!r}) has no argument {{{index}}}")
-            out.append(to_string(args[index]))
-            i += len(match.group(0))
-            continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-def _from_json(text: Any) -> Any:
-    source = to_string(text)
-    try:
-        return json.loads(source)
-    except ValueError as error:
-        shown = source if len(source) <= 60 else source[:57] + "..."
-        raise ExpressionError(f"fromJSON({shown!r}): not JSON ({error.msg})") from None
-
-
-def _contains(search: Any, item: Any) -> bool:
-    if isinstance(search, list):
-        return any(_equal(element, item) for element in search)
-    return to_string(item).casefold() in to_string(search).casefold()
-
-
-def _join(items: Any, separator: Any = ",") -> str:
-    if not isinstance(items, list):
-        return to_string(items)
-    return to_string(separator).join(to_string(item) for item in items)
-
-
-BUILTINS: dict[str, Function] = {
-    "contains": _contains,
-    "startswith": lambda a, b: to_string(a).casefold().startswith(to_string(b).casefold()),
-    "endswith": lambda a, b: to_string(a).casefold().endswith(to_string(b).casefold()),
-    "format": _format,
-    "join": _join,
-    "tojson": lambda value: json.dumps(_plain(value), indent=2),
-    "fromjson": _from_json,
-}
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -297,7 +153,7 @@ class _Parser:
         if kind == "string":
             return ("lit", text[1:-1].replace("''", "'"), text)
         if kind == "number":
-            return ("lit", _number(text), text)
+            return ("lit", number(text), text)
         if kind == "op" and text == "(":
             node = self.binary(0)
             self.take(")")
@@ -360,7 +216,7 @@ def _property(value: Any, key: Any, path: str) -> Any:
         if name in value:
             return value[name]
         return next((v for k, v in value.items() if k.lower() == name.lower()), None)
-    if isinstance(value, list) and _kind(key) == "number" and float(key).is_integer():
+    if isinstance(value, list) and kind_of(key) == "number" and float(key).is_integer():
         index = int(key)
         return value[index] if 0 <= index < len(value) else None
     return None
@@ -408,10 +264,10 @@ class _Evaluator:
             return left if truthy(left) else self.run(node[3])
         right = self.run(node[3])
         if op == "==":
-            return _equal(left, right)
+            return equal(left, right)
         if op == "!=":
-            return not _equal(left, right)
-        return _compare(op, left, right)
+            return not equal(left, right)
+        return compare(op, left, right)
 
 
 def evaluate(

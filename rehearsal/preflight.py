@@ -60,6 +60,14 @@ def _check_references(workflow: Workflow, variables: Mapping[str, str], source: 
                 )
 
 
+def _describe(permissions: Any) -> str:
+    if permissions is None:
+        return "none given"
+    if isinstance(permissions, Mapping):
+        return ", ".join(f"{key}: {value}" for key, value in permissions.items()) or "{}"
+    return str(permissions)
+
+
 def _sets_role(job_raw: Mapping[str, Any], steps: Sequence[Mapping[str, Any]], name: str) -> bool:
     return name in (job_raw.get("env") or {}) or any(name in (s.get("env") or {}) for s in steps)
 
@@ -88,9 +96,9 @@ def preflight(
         if sets_role and not job.id_token:
             raise RehearsalError(
                 f"{workflow.path}: jobs.{job_id} sets {role_variable} to reach AWS through "
-                f"OIDC, but its permissions ({job.permissions!r}) lack `id-token: write`, so "
-                f"GitHub gives it no ID token: add `permissions: {{id-token: write, contents: "
-                f"read}}` to jobs.{job_id}"
+                f"OIDC, but its permissions ({_describe(job.permissions)}) lack "
+                "`id-token: write`, so GitHub gives it no ID token: add "
+                f"`permissions: {{id-token: write, contents: read}}` to jobs.{job_id}"
             )
         if job.id_token and not sets_role:
             warnings.append(

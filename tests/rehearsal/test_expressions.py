@@ -29,9 +29,13 @@ CONTEXTS: dict[str, Any] = {
     ),
     "needs": Context(
         "needs",
-        {"matrix": Context("needs.matrix", {"outputs": Context("needs.matrix.outputs", {
-            "python": '["3.10", "3.11"]'})})},
-    ),  # fmt: skip
+        {
+            "matrix": Context(
+                "needs.matrix",
+                {"outputs": Context("needs.matrix.outputs", {"python": '["3.10", "3.11"]'})},
+            )
+        },
+    ),
     "env": Context("env", {"Name": "value"}, case_sensitive=True),
 }
 STATUS = {"success": lambda: True, "failure": lambda: False, "always": lambda: True}
@@ -85,7 +89,7 @@ class TestContexts:
             evaluate("env.NAME", CONTEXTS)
 
     def test_a_misspelt_variable_is_an_error_naming_it(self) -> None:
-        """GitHub would give '' for vars.AWS_ROLE_ARM; here the error names it and the known ones."""
+        """GitHub gives '' for vars.AWS_ROLE_ARM; here the error names it and the known names."""
         with pytest.raises(ExpressionError) as caught:
             interpolate("${{ vars.AWS_ROLE_ARM }}", CONTEXTS)
         message = str(caught.value)

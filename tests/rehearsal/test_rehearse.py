@@ -128,7 +128,9 @@ class TestFailures:
             "on: push\njobs:\n  a:\n    steps:\n      - id: one\n        run: echo hi\n"
             "      - run: echo ${{ steps.one.outputs.missing }}\n"
         )
-        with pytest.raises(RehearsalError, match=r"jobs\.a\.steps\[2\].*steps\.one\.outputs\.missing"):
+        with pytest.raises(
+            RehearsalError, match=r"jobs\.a\.steps\[2\].*steps\.one\.outputs\.missing"
+        ):
             rehearse(path, SCENARIOS["push"], aws="none", out=io.StringIO())
 
 
@@ -152,7 +154,9 @@ class TestSetupActions:
         assert "not rehearsed: jobs.a with matrix {'python': '2.7'}" in log
         assert "/tool-cache/python-" in log.split("prefix ", 1)[1].splitlines()[0]
 
-    def test_another_version_warns_and_a_cache_without_lock_file_fails(self, tmp_path: Path) -> None:
+    def test_another_version_warns_and_a_cache_without_lock_file_fails(
+        self, tmp_path: Path
+    ) -> None:
         """Python 2.7 is a warning; cache: pipenv with no Pipfile.lock fails as on GitHub."""
         path = tmp_path / "w.yml"
         path.write_text(

@@ -21,7 +21,9 @@ class TestFiles:
 
     def test_an_unclosed_heredoc_names_the_variable_and_delimiter(self) -> None:
         """A heredoc without its closing line is an error saying which, not a silent value."""
-        with pytest.raises(WorkflowFileError, match=r"\$GITHUB_ENV: no line 'EOF' closes .*'MULTI'"):
+        with pytest.raises(
+            WorkflowFileError, match=r"\$GITHUB_ENV: no line 'EOF' closes .*'MULTI'"
+        ):
             read_key_values("MULTI<<EOF\none\n", label="$GITHUB_ENV")
 
     def test_malformed_lines_are_errors(self) -> None:

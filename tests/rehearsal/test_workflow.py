@@ -45,7 +45,9 @@ class TestLoading:
         """No max-parallel, and pip/npm/uv cached through the setup actions' own options."""
         tests = load_workflow(MAIN).jobs["tests"]
         assert "max-parallel" not in tests.raw["strategy"]
-        inputs = {step.uses.split("@")[0]: step.raw.get("with", {}) for step in tests.steps if step.uses}
+        inputs = {
+            step.uses.split("@")[0]: step.raw.get("with", {}) for step in tests.steps if step.uses
+        }
         assert inputs["actions/setup-python"]["cache"] == "pip"
         assert inputs["actions/setup-node"]["cache-dependency-path"] == "cdk/package-lock.json"
         assert inputs["astral-sh/setup-uv"]["enable-cache"] is True
@@ -60,7 +62,7 @@ class TestLoading:
     def test_cycles_and_unknown_needs_are_errors(self, tmp_path: Path) -> None:
         """A job needing a missing job, or a cycle, is refused with the names."""
         body = "on: push\njobs:\n  a:\n    needs: {}\n    steps: [{{run: x}}]\n"
-        with pytest.raises(WorkflowFileError, match="jobs.a needs 'z', which is no job"):
+        with pytest.raises(WorkflowFileError, match=r"jobs\.a needs 'z', which is no job"):
             load_workflow(write(tmp_path, body.format("z")))
         cyclic = body.format("b") + "  b:\n    needs: a\n    steps: [{run: x}]\n"
         with pytest.raises(WorkflowFileError, match="form a cycle"):
@@ -112,12 +114,16 @@ class TestPreflight:
 
     def test_misspelled_variable(self) -> None:
         """vars.AWS_ROLE_ARM is named with the variables that exist."""
-        with pytest.raises(ExpressionError, match=r"reads vars\.AWS_ROLE_ARM, which is not defined"):
+        with pytest.raises(
+            ExpressionError, match=r"reads vars\.AWS_ROLE_ARM, which is not defined"
+        ):
             self.check("misspelled-variable.yml")
 
     def test_unknown_action(self) -> None:
         """actions/cache is named as an action the rehearsal does not know."""
-        with pytest.raises(RehearsalError, match=r"uses actions/cache@\w+, an action the rehearsal"):
+        with pytest.raises(
+            RehearsalError, match=r"uses actions/cache@\w+, an action the rehearsal"
+        ):
             self.check("unknown-action.yml")
 
     def test_main_passes_without_warnings(self) -> None:
@@ -142,11 +148,15 @@ class TestPreflight:
             role_variable="AWS_ROLE_ARN",
         )  # fmt: skip
         assert any("pin third-party actions to a full commit SHA" in w for w in warnings)
-        assert any("jobs.lint has `id-token: write` but sets no AWS_ROLE_ARN" in w for w in warnings)
+        assert any(
+            "jobs.lint has `id-token: write` but sets no AWS_ROLE_ARN" in w for w in warnings
+        )
 
     def test_triggers(self, tmp_path: Path) -> None:
         """A workflow that does not run for the scenario's event or branch says so."""
-        path = write(tmp_path, "on:\n  push:\n    branches: [release]\njobs:\n  a:\n    steps: [{run: x}]\n")
+        path = write(
+            tmp_path, "on:\n  push:\n    branches: [release]\njobs:\n  a:\n    steps: [{run: x}]\n"
+        )
         workflow = load_workflow(path)
         with pytest.raises(RehearsalError, match=r"does not run on push to main"):
             preflight(workflow, SCENARIOS["push"], ["a"], variables={}, variables_source="x",
