@@ -112,6 +112,8 @@ def rehearse(
             (root / folder).mkdir()
         sha = snapshot_working_tree(project_dir, workspace)
         started = time.monotonic()
+        if aws == "local":
+            print("starting the local AWS emulator and deploying the stack into it", file=out)
         with _aws(aws, root / "aws", given) as side:
             run = GitHubRunContext(
                 repository=REPOSITORY, ref=scenario.ref, sha=sha, event_name=scenario.event_name,

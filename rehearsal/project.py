@@ -10,6 +10,8 @@ same ``cdk.deploy.deploy_local`` as ``nox -s deploy -- local``) and gives the wo
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,18 +38,48 @@ class AwsSide:
 
 
 @contextmanager
+def _output_to(path: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr (and its children's) to ``path``; on failure,
+    show its last lines."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "wb") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    except BaseException:
+        _restore(saved)
+        tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+        print("\n".join(["deploying the stack failed; the end of its log:", *tail]), flush=True)
+        raise
+    _restore(saved)
+
+
+def _restore(saved: tuple[int, int]) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(saved[0], 1)
+    os.dup2(saved[1], 2)
+    os.close(saved[0])
+    os.close(saved[1])
+
+
+@contextmanager
 def deployed_stack(state_dir: Path) -> Iterator[AwsSide]:
     """A fresh local emulator with the project's stack; stopped on exit."""
     from boto_session_manager.testing.local_aws import start_local_aws
     from cdk.deploy import deploy_local
 
     with start_local_aws(tls=True, state_dir=state_dir) as emulator:
-        result = deploy_local(
-            project_dir=PROJECT_DIR,
-            emulator=emulator,
-            dotenv_path=state_dir / "test-user.env",  # never in the job's workspace
-            log=lambda _message: None,  # deploy's progress lines are noise here
-        )
+        with _output_to(state_dir / "deploy.log"):  # the CDK CLI's progress, kept aside
+            result = deploy_local(
+                project_dir=PROJECT_DIR,
+                emulator=emulator,
+                dotenv_path=state_dir / "test-user.env",  # never in the job's workspace
+                log=print,
+            )
         assert emulator.ca_bundle is not None
         yield AwsSide(
             variables={ROLE_VARIABLE: result.ci_role_arn},
