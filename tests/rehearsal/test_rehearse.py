@@ -179,3 +179,27 @@ class TestSetupActions:
         )
         with pytest.raises(RehearsalError, match=r"lock file not found.*cache-dependency-path"):
             rehearse(path, SCENARIOS["push"], aws="none", out=io.StringIO())
+
+
+class TestJobLimits:
+    def test_timeout_minutes_stops_the_step_and_fails_the_job(self, tmp_path: Path) -> None:
+        """A step still running at the job's timeout-minutes is killed and the job fails."""
+        path = tmp_path / "w.yml"
+        path.write_text(
+            "on: push\njobs:\n  a:\n    timeout-minutes: 0.02\n    steps:\n"
+            "      - run: sleep 120\n"
+        )
+        out = io.StringIO()
+        assert not rehearse(path, SCENARIOS["push"], aws="none", out=out)
+        assert "the job reached its timeout-minutes" in out.getvalue()
+
+    def test_a_false_job_condition_skips_the_job(self, tmp_path: Path) -> None:
+        """``if: github.event_name == 'pull_request'`` skips the job on a push, not a failure."""
+        path = tmp_path / "w.yml"
+        path.write_text(
+            "on: push\njobs:\n  a:\n    if: github.event_name == 'pull_request'\n"
+            "    steps: [{run: echo ran}]\n"
+        )
+        out = io.StringIO()
+        assert rehearse(path, SCENARIOS["push"], aws="none", out=out)
+        assert "skipped: jobs.a.if is false" in out.getvalue()
