@@ -186,8 +186,7 @@ class TestJobLimits:
         """A step still running at the job's timeout-minutes is killed and the job fails."""
         path = tmp_path / "w.yml"
         path.write_text(
-            "on: push\njobs:\n  a:\n    timeout-minutes: 0.02\n    steps:\n"
-            "      - run: sleep 120\n"
+            "on: push\njobs:\n  a:\n    timeout-minutes: 0.02\n    steps:\n      - run: sleep 120\n"
         )
         out = io.StringIO()
         assert not rehearse(path, SCENARIOS["push"], aws="none", out=out)
