@@ -79,6 +79,7 @@ class TestScenarios:
         assert ok
         assert f"sub={REPOSITORY_SUB}:pull_request" in log
         assert "jwt=***" in log and log.count("eyJ") == 0
+        assert "request token=***" in log  # the runner's request token is masked from the start
 
     def test_fork_gets_no_token_and_no_variables(self) -> None:
         """A fork's pull request gets no ID token and empty variables, whatever the permissions."""
@@ -86,6 +87,7 @@ class TestScenarios:
         assert ok
         assert "token: none" in log
         assert "role=\n" in log
+        assert "request token=none" in log
 
 
 class TestFailures:
