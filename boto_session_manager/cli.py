@@ -1,9 +1,10 @@
 """The ``bsm`` command: who am I, run a command with credentials, hand credentials to later steps.
 
 ``bsm whoami`` prints the identity (masked unless ``--no-mask``); ``bsm exec -- CMD ...`` runs
-a command with the chosen credentials in its environment; ``bsm github-env`` (inside GitHub
-Actions) masks the credentials in the log and appends them to ``$GITHUB_ENV`` for later steps.
-The credential source is chosen as :meth:`BotoSesManager.from_environment` chooses it.
+a command with the chosen credentials in its environment; ``bsm github-env`` (only inside GitHub
+Actions, ``GITHUB_ACTIONS=true``) masks the credentials in the log and appends them to
+``$GITHUB_ENV`` for later steps. The credential source is chosen as
+:meth:`BotoSesManager.from_environment` chooses it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from .exceptions import BotoSesManagerError
 from .manager import BotoSesManager
 
-__all__ = ["main"]
+__all__ = ["escape_workflow_data", "main"]
 
 #: What ``bsm github-env`` exports, in this order.
 GITHUB_ENV_VARS = (
@@ -107,30 +108,63 @@ def _manager(args: argparse.Namespace) -> BotoSesManager:
     )
 
 
-def _whoami(bsm: BotoSesManager, args: argparse.Namespace) -> int:
-    bsm.print_who_am_i(masked=not args.no_mask)
+def escape_workflow_data(value: str) -> str:
+    """Escape a workflow command's value: ``%`` as ``%25``, CR as ``%0D``, LF as ``%0A``.
+
+    The runner undoes this before it acts, so ``::add-mask::`` masks the value itself.
+    """
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _whoami(args: argparse.Namespace) -> int:
+    _manager(args).print_who_am_i(masked=not args.no_mask)
     return 0
 
 
-def _exec(bsm: BotoSesManager, args: argparse.Namespace) -> int:
+def _exec(args: argparse.Namespace) -> int:
     cmd = list(args.cmd)
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     if not cmd:
         raise CliError(message="nothing to run: use `bsm exec -- COMMAND [ARGS...]`")
+    env = _manager(args).env()
     try:
-        return subprocess.call(cmd, env=bsm.env())
+        return subprocess.call(cmd, env=env)
     except FileNotFoundError:
         raise CliError(message=f"command not found: {cmd[0]}") from None
 
 
-def _github_env(bsm: BotoSesManager, args: argparse.Namespace) -> int:
+def _github_env_file() -> Path:
+    """``$GITHUB_ENV``, checked before any credential is fetched or printed."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        raise CliError(
+            message="`bsm github-env` runs only inside GitHub Actions (GITHUB_ACTIONS is not "
+            "'true'); elsewhere it would print the credentials. Run commands with "
+            "`bsm exec -- COMMAND` instead"
+        )
     target = os.environ.get("GITHUB_ENV")
     if not target:
         raise CliError(
             message="GITHUB_ENV is not set: `bsm github-env` runs inside a GitHub Actions step"
         )
-    env = bsm.env(base={})
+    path = Path(target)
+    try:
+        path.open("a", encoding="utf-8").close()
+    except OSError as exc:
+        raise CliError(message=_unwritable(path, exc)) from None
+    return path
+
+
+def _unwritable(path: Path, exc: OSError) -> str:
+    return (
+        f"cannot append to GITHUB_ENV {path} ({exc.strerror or type(exc).__name__}): the "
+        "runner sets GITHUB_ENV to a writable file in each step; do not set it yourself"
+    )
+
+
+def _github_env(args: argparse.Namespace) -> int:
+    target = _github_env_file()
+    env = _manager(args).env(base={})
     exported = {name: env[name] for name in GITHUB_ENV_VARS if env.get(name)}
     for name, value in exported.items():
         if "\n" in value or "\r" in value:
@@ -138,10 +172,13 @@ def _github_env(bsm: BotoSesManager, args: argparse.Namespace) -> int:
     # Mask first, so the values are hidden in the log before they exist anywhere else.
     for name in _MASKED_VARS:
         if name in exported:
-            print(f"::add-mask::{exported[name]}", flush=True)
-    with Path(target).open("a", encoding="utf-8") as fh:
-        for name, value in exported.items():
-            fh.write(f"{name}={value}\n")
+            print(f"::add-mask::{escape_workflow_data(exported[name])}", flush=True)
+    try:
+        with target.open("a", encoding="utf-8") as fh:
+            for name, value in exported.items():
+                fh.write(f"{name}={value}\n")
+    except OSError as exc:
+        raise CliError(message=_unwritable(target, exc)) from None
     print(f"bsm: exported {', '.join(exported)} to GITHUB_ENV", file=sys.stderr)
     return 0
 
@@ -159,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     try:
-        return _COMMANDS[args.command](_manager(args), args)
+        return _COMMANDS[args.command](args)
     except BotoSesManagerError as exc:
         print(f"bsm: error: {exc}", file=sys.stderr)
         return 1

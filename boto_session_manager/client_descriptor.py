@@ -13,6 +13,10 @@ set: threads racing on a first access all store that same client. A manager's
 ``clear_cache()`` empties its client cache and then calls :func:`forget_cached_clients`; a
 first access racing with it checks afterwards that the client it stored is still the cached
 one, so no stale client survives a ``clear_cache()``.
+
+``ClientAlias`` gives an attribute a second name (the 2.x spelling, ``cloudwatchlogs_client``
+for ``logs_client``): it stores nothing and reads the attribute it names on every access, so
+both names always give the very same object, before and after a ``clear_cache()``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ if TYPE_CHECKING:
         def get_client(self, service_name: str, /) -> Any: ...
 
 
-__all__ = ["DOCS_URL", "CachedClient", "forget_cached_clients"]
+__all__ = ["DOCS_URL", "CachedClient", "ClientAlias", "forget_cached_clients"]
 
 #: boto3's reference page of a service's client (``.format(service_name)``).
 DOCS_URL = "https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/{}.html"
@@ -89,3 +93,35 @@ def forget_cached_clients(instance: object) -> None:
     for name in list(namespace):
         if isinstance(getattr(owner, name, None), CachedClient):
             namespace.pop(name, None)
+
+
+class ClientAlias(Generic[ClientT]):
+    """A second name for a client attribute: every access reads the attribute it names.
+
+    It keeps no state of its own, so it cannot drift from the attribute it names: the alias
+    gives the very object the target gives (the cached client, a replacement assigned to the
+    target, the new client after ``clear_cache()``). Being a non-data descriptor, an
+    assignment to the alias itself shadows it on that instance, like any attribute.
+    """
+
+    def __init__(self, target: str) -> None:
+        #: The attribute this is another name for, e.g. ``"logs_client"``.
+        self.target = target
+        self.__doc__ = f"Another name (2.x's) for ``{target}``: the same client object."
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> ClientAlias[ClientT]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> ClientT: ...
+
+    def __get__(
+        self, instance: object | None, owner: type[Any] | None = None
+    ) -> ClientAlias[ClientT] | ClientT:
+        if instance is None:
+            return self
+        client: ClientT = getattr(instance, self.target)
+        return client
+
+    def __repr__(self) -> str:
+        return f"ClientAlias({self.target!r})"

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from .client_descriptor import CachedClient
+from .client_descriptor import CachedClient, ClientAlias
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -448,6 +448,16 @@ if TYPE_CHECKING:
     import mypy_boto3_workspaces_thin_client
     import mypy_boto3_workspaces_web
     import mypy_boto3_xray
+
+    # 2.x code imported AwsServiceEnum from this module; at run time it loads on use
+    from .services import AwsServiceEnum as AwsServiceEnum
+else:
+
+    def __getattr__(name: str) -> object:
+        """2.x's names here (see ``_moved``), loaded on first use."""
+        from ._moved import forwarder
+
+        return forwarder(__name__)(name)
 
 __all__ = ["ClientMixin"]
 
@@ -1767,3 +1777,609 @@ class ClientMixin:
 
     xray_client: CachedClient[mypy_boto3_xray.Client] = CachedClient("xray")
     """Cached ``xray`` client (`boto3 docs <https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/xray.html>`__)."""
+
+    # -- 2.x names: boto3's client class name in lower case, where it differs from the
+    # 3.0 name. Each reads the attribute it names, so both give the same object.
+
+    accountaccess_client: ClientAlias[mypy_boto3_account_access.Client] = ClientAlias("account_access_client")
+    """2.x name of ``account_access_client`` (the same client object)."""
+
+    acmpca_client: ClientAlias[mypy_boto3_acm_pca.Client] = ClientAlias("acm_pca_client")
+    """2.x name of ``acm_pca_client`` (the same client object)."""
+
+    agentregistry_client: ClientAlias[mypy_boto3_agent_registry.Client] = ClientAlias("agent_registry_client")
+    """2.x name of ``agent_registry_client`` (the same client object)."""
+
+    agentregistrycontrol_client: ClientAlias[mypy_boto3_agent_registry_control.Client] = ClientAlias("agent_registry_control_client")
+    """2.x name of ``agent_registry_control_client`` (the same client object)."""
+
+    prometheusservice_client: ClientAlias[mypy_boto3_amp.Client] = ClientAlias("amp_client")
+    """2.x name of ``amp_client`` (the same client object)."""
+
+    appintegrationsservice_client: ClientAlias[mypy_boto3_appintegrations.Client] = ClientAlias("appintegrations_client")
+    """2.x name of ``appintegrations_client`` (the same client object)."""
+
+    applicationautoscaling_client: ClientAlias[mypy_boto3_application_autoscaling.Client] = ClientAlias("application_autoscaling_client")
+    """2.x name of ``application_autoscaling_client`` (the same client object)."""
+
+    applicationinsights_client: ClientAlias[mypy_boto3_application_insights.Client] = ClientAlias("application_insights_client")
+    """2.x name of ``application_insights_client`` (the same client object)."""
+
+    cloudwatchapplicationsignals_client: ClientAlias[mypy_boto3_application_signals.Client] = ClientAlias("application_signals_client")
+    """2.x name of ``application_signals_client`` (the same client object)."""
+
+    arcregionswitch_client: ClientAlias[mypy_boto3_arc_region_switch.Client] = ClientAlias("arc_region_switch_client")
+    """2.x name of ``arc_region_switch_client`` (the same client object)."""
+
+    arczonalshift_client: ClientAlias[mypy_boto3_arc_zonal_shift.Client] = ClientAlias("arc_zonal_shift_client")
+    """2.x name of ``arc_zonal_shift_client`` (the same client object)."""
+
+    autoscalingplans_client: ClientAlias[mypy_boto3_autoscaling_plans.Client] = ClientAlias("autoscaling_plans_client")
+    """2.x name of ``autoscaling_plans_client`` (the same client object)."""
+
+    backupgateway_client: ClientAlias[mypy_boto3_backup_gateway.Client] = ClientAlias("backup_gateway_client")
+    """2.x name of ``backup_gateway_client`` (the same client object)."""
+
+    billingandcostmanagementdashboards_client: ClientAlias[mypy_boto3_bcm_dashboards.Client] = ClientAlias("bcm_dashboards_client")
+    """2.x name of ``bcm_dashboards_client`` (the same client object)."""
+
+    billingandcostmanagementdataexports_client: ClientAlias[mypy_boto3_bcm_data_exports.Client] = ClientAlias("bcm_data_exports_client")
+    """2.x name of ``bcm_data_exports_client`` (the same client object)."""
+
+    billingandcostmanagementpricingcalculator_client: ClientAlias[mypy_boto3_bcm_pricing_calculator.Client] = ClientAlias("bcm_pricing_calculator_client")
+    """2.x name of ``bcm_pricing_calculator_client`` (the same client object)."""
+
+    billingandcostmanagementrecommendedactions_client: ClientAlias[mypy_boto3_bcm_recommended_actions.Client] = ClientAlias("bcm_recommended_actions_client")
+    """2.x name of ``bcm_recommended_actions_client`` (the same client object)."""
+
+    agentsforbedrock_client: ClientAlias[mypy_boto3_bedrock_agent.Client] = ClientAlias("bedrock_agent_client")
+    """2.x name of ``bedrock_agent_client`` (the same client object)."""
+
+    agentsforbedrockruntime_client: ClientAlias[mypy_boto3_bedrock_agent_runtime.Client] = ClientAlias("bedrock_agent_runtime_client")
+    """2.x name of ``bedrock_agent_runtime_client`` (the same client object)."""
+
+    bedrockagentcore_client: ClientAlias[mypy_boto3_bedrock_agentcore.Client] = ClientAlias("bedrock_agentcore_client")
+    """2.x name of ``bedrock_agentcore_client`` (the same client object)."""
+
+    bedrockagentcorecontrol_client: ClientAlias[mypy_boto3_bedrock_agentcore_control.Client] = ClientAlias("bedrock_agentcore_control_client")
+    """2.x name of ``bedrock_agentcore_control_client`` (the same client object)."""
+
+    dataautomationforbedrock_client: ClientAlias[mypy_boto3_bedrock_data_automation.Client] = ClientAlias("bedrock_data_automation_client")
+    """2.x name of ``bedrock_data_automation_client`` (the same client object)."""
+
+    runtimeforbedrockdataautomation_client: ClientAlias[mypy_boto3_bedrock_data_automation_runtime.Client] = ClientAlias("bedrock_data_automation_runtime_client")
+    """2.x name of ``bedrock_data_automation_runtime_client`` (the same client object)."""
+
+    bedrockruntime_client: ClientAlias[mypy_boto3_bedrock_runtime.Client] = ClientAlias("bedrock_runtime_client")
+    """2.x name of ``bedrock_runtime_client`` (the same client object)."""
+
+    costexplorer_client: ClientAlias[mypy_boto3_ce.Client] = ClientAlias("ce_client")
+    """2.x name of ``ce_client`` (the same client object)."""
+
+    chimesdkidentity_client: ClientAlias[mypy_boto3_chime_sdk_identity.Client] = ClientAlias("chime_sdk_identity_client")
+    """2.x name of ``chime_sdk_identity_client`` (the same client object)."""
+
+    chimesdkmediapipelines_client: ClientAlias[mypy_boto3_chime_sdk_media_pipelines.Client] = ClientAlias("chime_sdk_media_pipelines_client")
+    """2.x name of ``chime_sdk_media_pipelines_client`` (the same client object)."""
+
+    chimesdkmeetings_client: ClientAlias[mypy_boto3_chime_sdk_meetings.Client] = ClientAlias("chime_sdk_meetings_client")
+    """2.x name of ``chime_sdk_meetings_client`` (the same client object)."""
+
+    chimesdkmessaging_client: ClientAlias[mypy_boto3_chime_sdk_messaging.Client] = ClientAlias("chime_sdk_messaging_client")
+    """2.x name of ``chime_sdk_messaging_client`` (the same client object)."""
+
+    chimesdkvoice_client: ClientAlias[mypy_boto3_chime_sdk_voice.Client] = ClientAlias("chime_sdk_voice_client")
+    """2.x name of ``chime_sdk_voice_client`` (the same client object)."""
+
+    cleanroomsservice_client: ClientAlias[mypy_boto3_cleanrooms.Client] = ClientAlias("cleanrooms_client")
+    """2.x name of ``cleanrooms_client`` (the same client object)."""
+
+    cloudcontrolapi_client: ClientAlias[mypy_boto3_cloudcontrol.Client] = ClientAlias("cloudcontrol_client")
+    """2.x name of ``cloudcontrol_client`` (the same client object)."""
+
+    cloudfrontkeyvaluestore_client: ClientAlias[mypy_boto3_cloudfront_keyvaluestore.Client] = ClientAlias("cloudfront_keyvaluestore_client")
+    """2.x name of ``cloudfront_keyvaluestore_client`` (the same client object)."""
+
+    cloudtraildataservice_client: ClientAlias[mypy_boto3_cloudtrail_data.Client] = ClientAlias("cloudtrail_data_client")
+    """2.x name of ``cloudtrail_data_client`` (the same client object)."""
+
+    codegurureviewer_client: ClientAlias[mypy_boto3_codeguru_reviewer.Client] = ClientAlias("codeguru_reviewer_client")
+    """2.x name of ``codeguru_reviewer_client`` (the same client object)."""
+
+    codegurusecurity_client: ClientAlias[mypy_boto3_codeguru_security.Client] = ClientAlias("codeguru_security_client")
+    """2.x name of ``codeguru_security_client`` (the same client object)."""
+
+    codestarconnections_client: ClientAlias[mypy_boto3_codestar_connections.Client] = ClientAlias("codestar_connections_client")
+    """2.x name of ``codestar_connections_client`` (the same client object)."""
+
+    codestarnotifications_client: ClientAlias[mypy_boto3_codestar_notifications.Client] = ClientAlias("codestar_notifications_client")
+    """2.x name of ``codestar_notifications_client`` (the same client object)."""
+
+    cognitoidentity_client: ClientAlias[mypy_boto3_cognito_identity.Client] = ClientAlias("cognito_identity_client")
+    """2.x name of ``cognito_identity_client`` (the same client object)."""
+
+    cognitoidentityprovider_client: ClientAlias[mypy_boto3_cognito_idp.Client] = ClientAlias("cognito_idp_client")
+    """2.x name of ``cognito_idp_client`` (the same client object)."""
+
+    cognitosync_client: ClientAlias[mypy_boto3_cognito_sync.Client] = ClientAlias("cognito_sync_client")
+    """2.x name of ``cognito_sync_client`` (the same client object)."""
+
+    computeoptimizer_client: ClientAlias[mypy_boto3_compute_optimizer.Client] = ClientAlias("compute_optimizer_client")
+    """2.x name of ``compute_optimizer_client`` (the same client object)."""
+
+    computeoptimizerautomation_client: ClientAlias[mypy_boto3_compute_optimizer_automation.Client] = ClientAlias("compute_optimizer_automation_client")
+    """2.x name of ``compute_optimizer_automation_client`` (the same client object)."""
+
+    configservice_client: ClientAlias[mypy_boto3_config.Client] = ClientAlias("config_client")
+    """2.x name of ``config_client`` (the same client object)."""
+
+    connectcontactlens_client: ClientAlias[mypy_boto3_connect_contact_lens.Client] = ClientAlias("connect_contact_lens_client")
+    """2.x name of ``connect_contact_lens_client`` (the same client object)."""
+
+    connectcampaignservice_client: ClientAlias[mypy_boto3_connectcampaigns.Client] = ClientAlias("connectcampaigns_client")
+    """2.x name of ``connectcampaigns_client`` (the same client object)."""
+
+    connectcampaignservicev2_client: ClientAlias[mypy_boto3_connectcampaignsv2.Client] = ClientAlias("connectcampaignsv2_client")
+    """2.x name of ``connectcampaignsv2_client`` (the same client object)."""
+
+    costoptimizationhub_client: ClientAlias[mypy_boto3_cost_optimization_hub.Client] = ClientAlias("cost_optimization_hub_client")
+    """2.x name of ``cost_optimization_hub_client`` (the same client object)."""
+
+    costandusagereportservice_client: ClientAlias[mypy_boto3_cur.Client] = ClientAlias("cur_client")
+    """2.x name of ``cur_client`` (the same client object)."""
+
+    customerprofiles_client: ClientAlias[mypy_boto3_customer_profiles.Client] = ClientAlias("customer_profiles_client")
+    """2.x name of ``customer_profiles_client`` (the same client object)."""
+
+    gluedatabrew_client: ClientAlias[mypy_boto3_databrew.Client] = ClientAlias("databrew_client")
+    """2.x name of ``databrew_client`` (the same client object)."""
+
+    deadlinecloud_client: ClientAlias[mypy_boto3_deadline.Client] = ClientAlias("deadline_client")
+    """2.x name of ``deadline_client`` (the same client object)."""
+
+    devopsagentservice_client: ClientAlias[mypy_boto3_devops_agent.Client] = ClientAlias("devops_agent_client")
+    """2.x name of ``devops_agent_client`` (the same client object)."""
+
+    devopsguru_client: ClientAlias[mypy_boto3_devops_guru.Client] = ClientAlias("devops_guru_client")
+    """2.x name of ``devops_guru_client`` (the same client object)."""
+
+    applicationdiscoveryservice_client: ClientAlias[mypy_boto3_discovery.Client] = ClientAlias("discovery_client")
+    """2.x name of ``discovery_client`` (the same client object)."""
+
+    databasemigrationservice_client: ClientAlias[mypy_boto3_dms.Client] = ClientAlias("dms_client")
+    """2.x name of ``dms_client`` (the same client object)."""
+
+    docdbelastic_client: ClientAlias[mypy_boto3_docdb_elastic.Client] = ClientAlias("docdb_elastic_client")
+    """2.x name of ``docdb_elastic_client`` (the same client object)."""
+
+    directoryservice_client: ClientAlias[mypy_boto3_ds.Client] = ClientAlias("ds_client")
+    """2.x name of ``ds_client`` (the same client object)."""
+
+    directoryservicedata_client: ClientAlias[mypy_boto3_ds_data.Client] = ClientAlias("ds_data_client")
+    """2.x name of ``ds_data_client`` (the same client object)."""
+
+    auroradsql_client: ClientAlias[mypy_boto3_dsql.Client] = ClientAlias("dsql_client")
+    """2.x name of ``dsql_client`` (the same client object)."""
+
+    ec2instanceconnect_client: ClientAlias[mypy_boto3_ec2_instance_connect.Client] = ClientAlias("ec2_instance_connect_client")
+    """2.x name of ``ec2_instance_connect_client`` (the same client object)."""
+
+    ecrpublic_client: ClientAlias[mypy_boto3_ecr_public.Client] = ClientAlias("ecr_public_client")
+    """2.x name of ``ecr_public_client`` (the same client object)."""
+
+    eksauth_client: ClientAlias[mypy_boto3_eks_auth.Client] = ClientAlias("eks_auth_client")
+    """2.x name of ``eks_auth_client`` (the same client object)."""
+
+    elasticloadbalancing_client: ClientAlias[mypy_boto3_elb.Client] = ClientAlias("elb_client")
+    """2.x name of ``elb_client`` (the same client object)."""
+
+    elasticloadbalancingv2_client: ClientAlias[mypy_boto3_elbv2.Client] = ClientAlias("elbv2_client")
+    """2.x name of ``elbv2_client`` (the same client object)."""
+
+    emrcontainers_client: ClientAlias[mypy_boto3_emr_containers.Client] = ClientAlias("emr_containers_client")
+    """2.x name of ``emr_containers_client`` (the same client object)."""
+
+    emrserverless_client: ClientAlias[mypy_boto3_emr_serverless.Client] = ClientAlias("emr_serverless_client")
+    """2.x name of ``emr_serverless_client`` (the same client object)."""
+
+    elasticsearchservice_client: ClientAlias[mypy_boto3_es.Client] = ClientAlias("es_client")
+    """2.x name of ``es_client`` (the same client object)."""
+
+    eventbridge_client: ClientAlias[mypy_boto3_events.Client] = ClientAlias("events_client")
+    """2.x name of ``events_client`` (the same client object)."""
+
+    finspacedata_client: ClientAlias[mypy_boto3_finspace_data.Client] = ClientAlias("finspace_data_client")
+    """2.x name of ``finspace_data_client`` (the same client object)."""
+
+    forecastservice_client: ClientAlias[mypy_boto3_forecast.Client] = ClientAlias("forecast_client")
+    """2.x name of ``forecast_client`` (the same client object)."""
+
+    forecastqueryservice_client: ClientAlias[mypy_boto3_forecastquery.Client] = ClientAlias("forecastquery_client")
+    """2.x name of ``forecastquery_client`` (the same client object)."""
+
+    locationservicemapsv2_client: ClientAlias[mypy_boto3_geo_maps.Client] = ClientAlias("geo_maps_client")
+    """2.x name of ``geo_maps_client`` (the same client object)."""
+
+    locationserviceplacesv2_client: ClientAlias[mypy_boto3_geo_places.Client] = ClientAlias("geo_places_client")
+    """2.x name of ``geo_places_client`` (the same client object)."""
+
+    locationserviceroutesv2_client: ClientAlias[mypy_boto3_geo_routes.Client] = ClientAlias("geo_routes_client")
+    """2.x name of ``geo_routes_client`` (the same client object)."""
+
+    managedgrafana_client: ClientAlias[mypy_boto3_grafana.Client] = ClientAlias("grafana_client")
+    """2.x name of ``grafana_client`` (the same client object)."""
+
+    iamtoolboxpreview_client: ClientAlias[mypy_boto3_iam_toolbox.Client] = ClientAlias("iam_toolbox_client")
+    """2.x name of ``iam_toolbox_client`` (the same client object)."""
+
+    inspectorscan_client: ClientAlias[mypy_boto3_inspector_scan.Client] = ClientAlias("inspector_scan_client")
+    """2.x name of ``inspector_scan_client`` (the same client object)."""
+
+    cloudwatchinternetmonitor_client: ClientAlias[mypy_boto3_internetmonitor.Client] = ClientAlias("internetmonitor_client")
+    """2.x name of ``internetmonitor_client`` (the same client object)."""
+
+    iotdataplane_client: ClientAlias[mypy_boto3_iot_data.Client] = ClientAlias("iot_data_client")
+    """2.x name of ``iot_data_client`` (the same client object)."""
+
+    iotjobsdataplane_client: ClientAlias[mypy_boto3_iot_jobs_data.Client] = ClientAlias("iot_jobs_data_client")
+    """2.x name of ``iot_jobs_data_client`` (the same client object)."""
+
+    managedintegrationsforiotdevicemanagement_client: ClientAlias[mypy_boto3_iot_managed_integrations.Client] = ClientAlias("iot_managed_integrations_client")
+    """2.x name of ``iot_managed_integrations_client`` (the same client object)."""
+
+    ivsrealtime_client: ClientAlias[mypy_boto3_ivs_realtime.Client] = ClientAlias("ivs_realtime_client")
+    """2.x name of ``ivs_realtime_client`` (the same client object)."""
+
+    kendraranking_client: ClientAlias[mypy_boto3_kendra_ranking.Client] = ClientAlias("kendra_ranking_client")
+    """2.x name of ``kendra_ranking_client`` (the same client object)."""
+
+    kinesisvideoarchivedmedia_client: ClientAlias[mypy_boto3_kinesis_video_archived_media.Client] = ClientAlias("kinesis_video_archived_media_client")
+    """2.x name of ``kinesis_video_archived_media_client`` (the same client object)."""
+
+    kinesisvideomedia_client: ClientAlias[mypy_boto3_kinesis_video_media.Client] = ClientAlias("kinesis_video_media_client")
+    """2.x name of ``kinesis_video_media_client`` (the same client object)."""
+
+    kinesisvideosignalingchannels_client: ClientAlias[mypy_boto3_kinesis_video_signaling.Client] = ClientAlias("kinesis_video_signaling_client")
+    """2.x name of ``kinesis_video_signaling_client`` (the same client object)."""
+
+    kinesisvideowebrtcstorage_client: ClientAlias[mypy_boto3_kinesis_video_webrtc_storage.Client] = ClientAlias("kinesis_video_webrtc_storage_client")
+    """2.x name of ``kinesis_video_webrtc_storage_client`` (the same client object)."""
+
+    lambdacore_client: ClientAlias[mypy_boto3_lambda_core.Client] = ClientAlias("lambda_core_client")
+    """2.x name of ``lambda_core_client`` (the same client object)."""
+
+    lambdamicrovms_client: ClientAlias[mypy_boto3_lambda_microvms.Client] = ClientAlias("lambda_microvms_client")
+    """2.x name of ``lambda_microvms_client`` (the same client object)."""
+
+    launchwizard_client: ClientAlias[mypy_boto3_launch_wizard.Client] = ClientAlias("launch_wizard_client")
+    """2.x name of ``launch_wizard_client`` (the same client object)."""
+
+    lexmodelbuildingservice_client: ClientAlias[mypy_boto3_lex_models.Client] = ClientAlias("lex_models_client")
+    """2.x name of ``lex_models_client`` (the same client object)."""
+
+    lexruntimeservice_client: ClientAlias[mypy_boto3_lex_runtime.Client] = ClientAlias("lex_runtime_client")
+    """2.x name of ``lex_runtime_client`` (the same client object)."""
+
+    lexmodelsv2_client: ClientAlias[mypy_boto3_lexv2_models.Client] = ClientAlias("lexv2_models_client")
+    """2.x name of ``lexv2_models_client`` (the same client object)."""
+
+    lexruntimev2_client: ClientAlias[mypy_boto3_lexv2_runtime.Client] = ClientAlias("lexv2_runtime_client")
+    """2.x name of ``lexv2_runtime_client`` (the same client object)."""
+
+    licensemanager_client: ClientAlias[mypy_boto3_license_manager.Client] = ClientAlias("license_manager_client")
+    """2.x name of ``license_manager_client`` (the same client object)."""
+
+    licensemanagerlinuxsubscriptions_client: ClientAlias[mypy_boto3_license_manager_linux_subscriptions.Client] = ClientAlias("license_manager_linux_subscriptions_client")
+    """2.x name of ``license_manager_linux_subscriptions_client`` (the same client object)."""
+
+    licensemanagerusersubscriptions_client: ClientAlias[mypy_boto3_license_manager_user_subscriptions.Client] = ClientAlias("license_manager_user_subscriptions_client")
+    """2.x name of ``license_manager_user_subscriptions_client`` (the same client object)."""
+
+    locationservice_client: ClientAlias[mypy_boto3_location.Client] = ClientAlias("location_client")
+    """2.x name of ``location_client`` (the same client object)."""
+
+    cloudwatchlogs_client: ClientAlias[mypy_boto3_logs.Client] = ClientAlias("logs_client")
+    """2.x name of ``logs_client`` (the same client object)."""
+
+    mainframemodernization_client: ClientAlias[mypy_boto3_m2.Client] = ClientAlias("m2_client")
+    """2.x name of ``m2_client`` (the same client object)."""
+
+    managedblockchainquery_client: ClientAlias[mypy_boto3_managedblockchain_query.Client] = ClientAlias("managedblockchain_query_client")
+    """2.x name of ``managedblockchain_query_client`` (the same client object)."""
+
+    agreementservice_client: ClientAlias[mypy_boto3_marketplace_agreement.Client] = ClientAlias("marketplace_agreement_client")
+    """2.x name of ``marketplace_agreement_client`` (the same client object)."""
+
+    marketplacecatalog_client: ClientAlias[mypy_boto3_marketplace_catalog.Client] = ClientAlias("marketplace_catalog_client")
+    """2.x name of ``marketplace_catalog_client`` (the same client object)."""
+
+    marketplacedeploymentservice_client: ClientAlias[mypy_boto3_marketplace_deployment.Client] = ClientAlias("marketplace_deployment_client")
+    """2.x name of ``marketplace_deployment_client`` (the same client object)."""
+
+    marketplacediscovery_client: ClientAlias[mypy_boto3_marketplace_discovery.Client] = ClientAlias("marketplace_discovery_client")
+    """2.x name of ``marketplace_discovery_client`` (the same client object)."""
+
+    marketplaceentitlementservice_client: ClientAlias[mypy_boto3_marketplace_entitlement.Client] = ClientAlias("marketplace_entitlement_client")
+    """2.x name of ``marketplace_entitlement_client`` (the same client object)."""
+
+    marketplacereportingservice_client: ClientAlias[mypy_boto3_marketplace_reporting.Client] = ClientAlias("marketplace_reporting_client")
+    """2.x name of ``marketplace_reporting_client`` (the same client object)."""
+
+    mediapackagevod_client: ClientAlias[mypy_boto3_mediapackage_vod.Client] = ClientAlias("mediapackage_vod_client")
+    """2.x name of ``mediapackage_vod_client`` (the same client object)."""
+
+    mediastoredata_client: ClientAlias[mypy_boto3_mediastore_data.Client] = ClientAlias("mediastore_data_client")
+    """2.x name of ``mediastore_data_client`` (the same client object)."""
+
+    healthimaging_client: ClientAlias[mypy_boto3_medical_imaging.Client] = ClientAlias("medical_imaging_client")
+    """2.x name of ``medical_imaging_client`` (the same client object)."""
+
+    marketplacemetering_client: ClientAlias[mypy_boto3_meteringmarketplace.Client] = ClientAlias("meteringmarketplace_client")
+    """2.x name of ``meteringmarketplace_client`` (the same client object)."""
+
+    migrationhub_client: ClientAlias[mypy_boto3_mgh.Client] = ClientAlias("mgh_client")
+    """2.x name of ``mgh_client`` (the same client object)."""
+
+    migrationhubrefactorspaces_client: ClientAlias[mypy_boto3_migration_hub_refactor_spaces.Client] = ClientAlias("migration_hub_refactor_spaces_client")
+    """2.x name of ``migration_hub_refactor_spaces_client`` (the same client object)."""
+
+    migrationhubconfig_client: ClientAlias[mypy_boto3_migrationhub_config.Client] = ClientAlias("migrationhub_config_client")
+    """2.x name of ``migrationhub_config_client`` (the same client object)."""
+
+    migrationhubstrategyrecommendations_client: ClientAlias[mypy_boto3_migrationhubstrategy.Client] = ClientAlias("migrationhubstrategy_client")
+    """2.x name of ``migrationhubstrategy_client`` (the same client object)."""
+
+    multipartyapproval_client: ClientAlias[mypy_boto3_mpa.Client] = ClientAlias("mpa_client")
+    """2.x name of ``mpa_client`` (the same client object)."""
+
+    mwaaserverless_client: ClientAlias[mypy_boto3_mwaa_serverless.Client] = ClientAlias("mwaa_serverless_client")
+    """2.x name of ``mwaa_serverless_client`` (the same client object)."""
+
+    neptunegraph_client: ClientAlias[mypy_boto3_neptune_graph.Client] = ClientAlias("neptune_graph_client")
+    """2.x name of ``neptune_graph_client`` (the same client object)."""
+
+    networkfirewall_client: ClientAlias[mypy_boto3_network_firewall.Client] = ClientAlias("network_firewall_client")
+    """2.x name of ``network_firewall_client`` (the same client object)."""
+
+    networksecuritymanagercustomerapi_client: ClientAlias[mypy_boto3_network_security_manager.Client] = ClientAlias("network_security_manager_client")
+    """2.x name of ``network_security_manager_client`` (the same client object)."""
+
+    cloudwatchnetworkmonitor_client: ClientAlias[mypy_boto3_networkmonitor.Client] = ClientAlias("networkmonitor_client")
+    """2.x name of ``networkmonitor_client`` (the same client object)."""
+
+    usernotifications_client: ClientAlias[mypy_boto3_notifications.Client] = ClientAlias("notifications_client")
+    """2.x name of ``notifications_client`` (the same client object)."""
+
+    usernotificationscontacts_client: ClientAlias[mypy_boto3_notificationscontacts.Client] = ClientAlias("notificationscontacts_client")
+    """2.x name of ``notificationscontacts_client`` (the same client object)."""
+
+    novaactservice_client: ClientAlias[mypy_boto3_nova_act.Client] = ClientAlias("nova_act_client")
+    """2.x name of ``nova_act_client`` (the same client object)."""
+
+    cloudwatchobservabilityaccessmanager_client: ClientAlias[mypy_boto3_oam.Client] = ClientAlias("oam_client")
+    """2.x name of ``oam_client`` (the same client object)."""
+
+    cloudwatchobservabilityadminservice_client: ClientAlias[mypy_boto3_observabilityadmin.Client] = ClientAlias("observabilityadmin_client")
+    """2.x name of ``observabilityadmin_client`` (the same client object)."""
+
+    opensearchservice_client: ClientAlias[mypy_boto3_opensearch.Client] = ClientAlias("opensearch_client")
+    """2.x name of ``opensearch_client`` (the same client object)."""
+
+    opensearchserviceserverless_client: ClientAlias[mypy_boto3_opensearchserverless.Client] = ClientAlias("opensearchserverless_client")
+    """2.x name of ``opensearchserverless_client`` (the same client object)."""
+
+    opensearchingestion_client: ClientAlias[mypy_boto3_osis.Client] = ClientAlias("osis_client")
+    """2.x name of ``osis_client`` (the same client object)."""
+
+    partnercentralaccountapi_client: ClientAlias[mypy_boto3_partnercentral_account.Client] = ClientAlias("partnercentral_account_client")
+    """2.x name of ``partnercentral_account_client`` (the same client object)."""
+
+    partnercentralbenefits_client: ClientAlias[mypy_boto3_partnercentral_benefits.Client] = ClientAlias("partnercentral_benefits_client")
+    """2.x name of ``partnercentral_benefits_client`` (the same client object)."""
+
+    partnercentralchannelapi_client: ClientAlias[mypy_boto3_partnercentral_channel.Client] = ClientAlias("partnercentral_channel_client")
+    """2.x name of ``partnercentral_channel_client`` (the same client object)."""
+
+    partnercentralrevenuemeasurementapi_client: ClientAlias[mypy_boto3_partnercentral_revenue_measurement.Client] = ClientAlias("partnercentral_revenue_measurement_client")
+    """2.x name of ``partnercentral_revenue_measurement_client`` (the same client object)."""
+
+    partnercentralsellingapi_client: ClientAlias[mypy_boto3_partnercentral_selling.Client] = ClientAlias("partnercentral_selling_client")
+    """2.x name of ``partnercentral_selling_client`` (the same client object)."""
+
+    paymentcryptographycontrolplane_client: ClientAlias[mypy_boto3_payment_cryptography.Client] = ClientAlias("payment_cryptography_client")
+    """2.x name of ``payment_cryptography_client`` (the same client object)."""
+
+    paymentcryptographydataplane_client: ClientAlias[mypy_boto3_payment_cryptography_data.Client] = ClientAlias("payment_cryptography_data_client")
+    """2.x name of ``payment_cryptography_data_client`` (the same client object)."""
+
+    pcaconnectorad_client: ClientAlias[mypy_boto3_pca_connector_ad.Client] = ClientAlias("pca_connector_ad_client")
+    """2.x name of ``pca_connector_ad_client`` (the same client object)."""
+
+    privatecaconnectorforscep_client: ClientAlias[mypy_boto3_pca_connector_scep.Client] = ClientAlias("pca_connector_scep_client")
+    """2.x name of ``pca_connector_scep_client`` (the same client object)."""
+
+    parallelcomputingservice_client: ClientAlias[mypy_boto3_pcs.Client] = ClientAlias("pcs_client")
+    """2.x name of ``pcs_client`` (the same client object)."""
+
+    personalizeevents_client: ClientAlias[mypy_boto3_personalize_events.Client] = ClientAlias("personalize_events_client")
+    """2.x name of ``personalize_events_client`` (the same client object)."""
+
+    personalizeruntime_client: ClientAlias[mypy_boto3_personalize_runtime.Client] = ClientAlias("personalize_runtime_client")
+    """2.x name of ``personalize_runtime_client`` (the same client object)."""
+
+    pinpointemail_client: ClientAlias[mypy_boto3_pinpoint_email.Client] = ClientAlias("pinpoint_email_client")
+    """2.x name of ``pinpoint_email_client`` (the same client object)."""
+
+    pinpointsmsvoice_client: ClientAlias[mypy_boto3_pinpoint_sms_voice.Client] = ClientAlias("pinpoint_sms_voice_client")
+    """2.x name of ``pinpoint_sms_voice_client`` (the same client object)."""
+
+    pinpointsmsvoicev2_client: ClientAlias[mypy_boto3_pinpoint_sms_voice_v2.Client] = ClientAlias("pinpoint_sms_voice_v2_client")
+    """2.x name of ``pinpoint_sms_voice_v2_client`` (the same client object)."""
+
+    eventbridgepipes_client: ClientAlias[mypy_boto3_pipes.Client] = ClientAlias("pipes_client")
+    """2.x name of ``pipes_client`` (the same client object)."""
+
+    pricingplanmanager_client: ClientAlias[mypy_boto3_pricing_plan_manager.Client] = ClientAlias("pricing_plan_manager_client")
+    """2.x name of ``pricing_plan_manager_client`` (the same client object)."""
+
+    recyclebin_client: ClientAlias[mypy_boto3_rbin.Client] = ClientAlias("rbin_client")
+    """2.x name of ``rbin_client`` (the same client object)."""
+
+    rdsdataservice_client: ClientAlias[mypy_boto3_rds_data.Client] = ClientAlias("rds_data_client")
+    """2.x name of ``rds_data_client`` (the same client object)."""
+
+    redshiftdataapiservice_client: ClientAlias[mypy_boto3_redshift_data.Client] = ClientAlias("redshift_data_client")
+    """2.x name of ``redshift_data_client`` (the same client object)."""
+
+    redshiftserverless_client: ClientAlias[mypy_boto3_redshift_serverless.Client] = ClientAlias("redshift_serverless_client")
+    """2.x name of ``redshift_serverless_client`` (the same client object)."""
+
+    repostprivate_client: ClientAlias[mypy_boto3_repostspace.Client] = ClientAlias("repostspace_client")
+    """2.x name of ``repostspace_client`` (the same client object)."""
+
+    resourceexplorer_client: ClientAlias[mypy_boto3_resource_explorer_2.Client] = ClientAlias("resource_explorer_2_client")
+    """2.x name of ``resource_explorer_2_client`` (the same client object)."""
+
+    resourcegroups_client: ClientAlias[mypy_boto3_resource_groups.Client] = ClientAlias("resource_groups_client")
+    """2.x name of ``resource_groups_client`` (the same client object)."""
+
+    iamrolesanywhere_client: ClientAlias[mypy_boto3_rolesanywhere.Client] = ClientAlias("rolesanywhere_client")
+    """2.x name of ``rolesanywhere_client`` (the same client object)."""
+
+    route53recoverycluster_client: ClientAlias[mypy_boto3_route53_recovery_cluster.Client] = ClientAlias("route53_recovery_cluster_client")
+    """2.x name of ``route53_recovery_cluster_client`` (the same client object)."""
+
+    route53recoverycontrolconfig_client: ClientAlias[mypy_boto3_route53_recovery_control_config.Client] = ClientAlias("route53_recovery_control_config_client")
+    """2.x name of ``route53_recovery_control_config_client`` (the same client object)."""
+
+    route53recoveryreadiness_client: ClientAlias[mypy_boto3_route53_recovery_readiness.Client] = ClientAlias("route53_recovery_readiness_client")
+    """2.x name of ``route53_recovery_readiness_client`` (the same client object)."""
+
+    cloudwatchrum_client: ClientAlias[mypy_boto3_rum.Client] = ClientAlias("rum_client")
+    """2.x name of ``rum_client`` (the same client object)."""
+
+    augmentedairuntime_client: ClientAlias[mypy_boto3_sagemaker_a2i_runtime.Client] = ClientAlias("sagemaker_a2i_runtime_client")
+    """2.x name of ``sagemaker_a2i_runtime_client`` (the same client object)."""
+
+    sagemakeredgemanager_client: ClientAlias[mypy_boto3_sagemaker_edge.Client] = ClientAlias("sagemaker_edge_client")
+    """2.x name of ``sagemaker_edge_client`` (the same client object)."""
+
+    sagemakerfeaturestoreruntime_client: ClientAlias[mypy_boto3_sagemaker_featurestore_runtime.Client] = ClientAlias("sagemaker_featurestore_runtime_client")
+    """2.x name of ``sagemaker_featurestore_runtime_client`` (the same client object)."""
+
+    sagemakergeospatialcapabilities_client: ClientAlias[mypy_boto3_sagemaker_geospatial.Client] = ClientAlias("sagemaker_geospatial_client")
+    """2.x name of ``sagemaker_geospatial_client`` (the same client object)."""
+
+    sagemakermetrics_client: ClientAlias[mypy_boto3_sagemaker_metrics.Client] = ClientAlias("sagemaker_metrics_client")
+    """2.x name of ``sagemaker_metrics_client`` (the same client object)."""
+
+    sagemakerruntime_client: ClientAlias[mypy_boto3_sagemaker_runtime.Client] = ClientAlias("sagemaker_runtime_client")
+    """2.x name of ``sagemaker_runtime_client`` (the same client object)."""
+
+    sagemakerjobruntimeservice_client: ClientAlias[mypy_boto3_sagemakerjobruntime.Client] = ClientAlias("sagemakerjobruntime_client")
+    """2.x name of ``sagemakerjobruntime_client`` (the same client object)."""
+
+    eventbridgescheduler_client: ClientAlias[mypy_boto3_scheduler.Client] = ClientAlias("scheduler_client")
+    """2.x name of ``scheduler_client`` (the same client object)."""
+
+    simpledb_client: ClientAlias[mypy_boto3_sdb.Client] = ClientAlias("sdb_client")
+    """2.x name of ``sdb_client`` (the same client object)."""
+
+    securityincidentresponse_client: ClientAlias[mypy_boto3_security_ir.Client] = ClientAlias("security_ir_client")
+    """2.x name of ``security_ir_client`` (the same client object)."""
+
+    serverlessapplicationrepository_client: ClientAlias[mypy_boto3_serverlessrepo.Client] = ClientAlias("serverlessrepo_client")
+    """2.x name of ``serverlessrepo_client`` (the same client object)."""
+
+    servicequotas_client: ClientAlias[mypy_boto3_service_quotas.Client] = ClientAlias("service_quotas_client")
+    """2.x name of ``service_quotas_client`` (the same client object)."""
+
+    appregistry_client: ClientAlias[mypy_boto3_servicecatalog_appregistry.Client] = ClientAlias("servicecatalog_appregistry_client")
+    """2.x name of ``servicecatalog_appregistry_client`` (the same client object)."""
+
+    signerdataplane_client: ClientAlias[mypy_boto3_signer_data.Client] = ClientAlias("signer_data_client")
+    """2.x name of ``signer_data_client`` (the same client object)."""
+
+    signinservice_client: ClientAlias[mypy_boto3_signin.Client] = ClientAlias("signin_client")
+    """2.x name of ``signin_client`` (the same client object)."""
+
+    pinpointsmsvoice_sms_voice_client: ClientAlias[mypy_boto3_sms_voice.Client] = ClientAlias("sms_voice_client")
+    """2.x name of ``sms_voice_client`` (the same client object)."""
+
+    snowdevicemanagement_client: ClientAlias[mypy_boto3_snow_device_management.Client] = ClientAlias("snow_device_management_client")
+    """2.x name of ``snow_device_management_client`` (the same client object)."""
+
+    endusermessagingsocial_client: ClientAlias[mypy_boto3_socialmessaging.Client] = ClientAlias("socialmessaging_client")
+    """2.x name of ``socialmessaging_client`` (the same client object)."""
+
+    ssmcontacts_client: ClientAlias[mypy_boto3_ssm_contacts.Client] = ClientAlias("ssm_contacts_client")
+    """2.x name of ``ssm_contacts_client`` (the same client object)."""
+
+    ssmguiconnect_client: ClientAlias[mypy_boto3_ssm_guiconnect.Client] = ClientAlias("ssm_guiconnect_client")
+    """2.x name of ``ssm_guiconnect_client`` (the same client object)."""
+
+    ssmincidents_client: ClientAlias[mypy_boto3_ssm_incidents.Client] = ClientAlias("ssm_incidents_client")
+    """2.x name of ``ssm_incidents_client`` (the same client object)."""
+
+    systemsmanagerquicksetup_client: ClientAlias[mypy_boto3_ssm_quicksetup.Client] = ClientAlias("ssm_quicksetup_client")
+    """2.x name of ``ssm_quicksetup_client`` (the same client object)."""
+
+    ssmsap_client: ClientAlias[mypy_boto3_ssm_sap.Client] = ClientAlias("ssm_sap_client")
+    """2.x name of ``ssm_sap_client`` (the same client object)."""
+
+    ssoadmin_client: ClientAlias[mypy_boto3_sso_admin.Client] = ClientAlias("sso_admin_client")
+    """2.x name of ``sso_admin_client`` (the same client object)."""
+
+    ssooidc_client: ClientAlias[mypy_boto3_sso_oidc.Client] = ClientAlias("sso_oidc_client")
+    """2.x name of ``sso_oidc_client`` (the same client object)."""
+
+    sfn_client: ClientAlias[mypy_boto3_stepfunctions.Client] = ClientAlias("stepfunctions_client")
+    """2.x name of ``stepfunctions_client`` (the same client object)."""
+
+    supportapp_client: ClientAlias[mypy_boto3_support_app.Client] = ClientAlias("support_app_client")
+    """2.x name of ``support_app_client`` (the same client object)."""
+
+    timestreaminfluxdb_client: ClientAlias[mypy_boto3_timestream_influxdb.Client] = ClientAlias("timestream_influxdb_client")
+    """2.x name of ``timestream_influxdb_client`` (the same client object)."""
+
+    timestreamquery_client: ClientAlias[mypy_boto3_timestream_query.Client] = ClientAlias("timestream_query_client")
+    """2.x name of ``timestream_query_client`` (the same client object)."""
+
+    timestreamwrite_client: ClientAlias[mypy_boto3_timestream_write.Client] = ClientAlias("timestream_write_client")
+    """2.x name of ``timestream_write_client`` (the same client object)."""
+
+    telconetworkbuilder_client: ClientAlias[mypy_boto3_tnb.Client] = ClientAlias("tnb_client")
+    """2.x name of ``tnb_client`` (the same client object)."""
+
+    transcribeservice_client: ClientAlias[mypy_boto3_transcribe.Client] = ClientAlias("transcribe_client")
+    """2.x name of ``transcribe_client`` (the same client object)."""
+
+    trustedadvisorpublicapi_client: ClientAlias[mypy_boto3_trustedadvisor.Client] = ClientAlias("trustedadvisor_client")
+    """2.x name of ``trustedadvisor_client`` (the same client object)."""
+
+    userexperiencecustomization_client: ClientAlias[mypy_boto3_uxc.Client] = ClientAlias("uxc_client")
+    """2.x name of ``uxc_client`` (the same client object)."""
+
+    voiceid_client: ClientAlias[mypy_boto3_voice_id.Client] = ClientAlias("voice_id_client")
+    """2.x name of ``voice_id_client`` (the same client object)."""
+
+    vpclattice_client: ClientAlias[mypy_boto3_vpc_lattice.Client] = ClientAlias("vpc_lattice_client")
+    """2.x name of ``vpc_lattice_client`` (the same client object)."""
+
+    wafregional_client: ClientAlias[mypy_boto3_waf_regional.Client] = ClientAlias("waf_regional_client")
+    """2.x name of ``waf_regional_client`` (the same client object)."""
+
+    wickradminapi_client: ClientAlias[mypy_boto3_wickr.Client] = ClientAlias("wickr_client")
+    """2.x name of ``wickr_client`` (the same client object)."""
+
+    connectwisdomservice_client: ClientAlias[mypy_boto3_wisdom.Client] = ClientAlias("wisdom_client")
+    """2.x name of ``wisdom_client`` (the same client object)."""
+
+    workspacesinstances_client: ClientAlias[mypy_boto3_workspaces_instances.Client] = ClientAlias("workspaces_instances_client")
+    """2.x name of ``workspaces_instances_client`` (the same client object)."""
+
+    workspacesthinclient_client: ClientAlias[mypy_boto3_workspaces_thin_client.Client] = ClientAlias("workspaces_thin_client_client")
+    """2.x name of ``workspaces_thin_client_client`` (the same client object)."""
+
+    workspacesweb_client: ClientAlias[mypy_boto3_workspaces_web.Client] = ClientAlias("workspaces_web_client")
+    """2.x name of ``workspaces_web_client`` (the same client object)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "BotoSesManagerError",
+    "DotenvFileError",
     "DotenvFileNotFoundError",
     "DotenvVariableError",
     "ExpiredWebIdentityTokenError",
@@ -19,12 +20,15 @@ __all__ = [
     "InvalidDurationError",
     "InvalidRoleArnError",
     "InvalidRoleSessionNameError",
+    "KeywordOnlyArgumentsError",
     "LocalAwsEmulatorError",
     "MissingMfaTokenError",
     "MissingRoleArnError",
+    "NoBotocoreCredentialError",
     "NoCredentialsError",
     "RoleTrustError",
     "TokenEndpointError",
+    "TokenEndpointUrlError",
     "WebIdentityTokenFileError",
 ]
 
@@ -47,6 +51,19 @@ class NoCredentialsError(BotoSesManagerError):
         "Set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, pass a profile_name, "
         "or run `nox -s deploy` to write a local .env."
     )
+
+    def __init__(self, *args: object, **kwargs: Any) -> None:
+        if args:  # 2.x raised NoBotocoreCredentialError("any message") as a plain Exception
+            Exception.__init__(self, *args)
+            self.kwargs = kwargs
+            return
+        kwargs.setdefault("looked_in", "the session")  # 2.x code raises it without arguments
+        super().__init__(**kwargs)
+
+
+#: 2.x's name (``boto_session_manager.exc``) of :class:`NoCredentialsError`: the same class, so
+#: a 2.x ``except NoBotocoreCredentialError`` catches what 3.0 raises.
+NoBotocoreCredentialError = NoCredentialsError
 
 
 class InvalidRoleArnError(BotoSesManagerError, ValueError):
@@ -172,3 +189,25 @@ class LocalAwsEmulatorError(BotoSesManagerError):
     """The local AWS emulator (ministack) could not be started, reached or stopped."""
 
     fmt = "Local AWS emulator: {problem}. {fix}"
+
+
+class TokenEndpointUrlError(TokenEndpointError):
+    """The token endpoint URL cannot be used (checked before any request is sent)."""
+
+    fmt = (
+        "The GitHub Actions token endpoint URL {url} cannot be used: {problem}. Check "
+        "ACTIONS_ID_TOKEN_REQUEST_URL: leave it as the runner set it (https), and reach a local "
+        "issuer over http only on a loopback host (127.0.0.1, ::1, localhost)."
+    )
+
+
+class DotenvFileError(BotoSesManagerError):
+    """The .env file exists but cannot be used: unreadable, not UTF-8, or a bad value."""
+
+    fmt = "Cannot use the .env file {path}: {problem}. {fix}"
+
+
+class KeywordOnlyArgumentsError(BotoSesManagerError, TypeError):
+    """2.x code passed positionally what 3.0 takes as keywords."""
+
+    fmt = "{function}() takes {which} as keywords since 3.0 (positional in 2.x): write {spelling}."

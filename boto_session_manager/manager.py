@@ -734,3 +734,6 @@ class BotoSesManager(ClientMixin):
         if provider is not None:
             parts.append("auto_refresh=True")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+from ._moved import manager_getattr as __getattr__  # noqa: E402,F401 - 2.x's names

@@ -4,15 +4,23 @@ Read with python-dotenv's ``dotenv_values``: the process environment is never ch
 The file may also name the endpoint (``AWS_ENDPOINT_URL``), its CA bundle
 (``AWS_CA_BUNDLE``) and the region, which is how ``nox -s deploy`` points every tool at
 the local AWS emulator.
+
+The file must be UTF-8 (a byte-order mark is allowed). A file that cannot be read or decoded,
+a directory given as the file, and an ``AWS_ENDPOINT_URL`` botocore would refuse each raise
+:class:`~boto_session_manager.DotenvFileError`, naming the file and the fix.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from ..exceptions import DotenvFileNotFoundError, DotenvVariableError
+from ..exceptions import DotenvFileError, DotenvFileNotFoundError, DotenvVariableError
+from .urls import shown_url
 
 __all__ = ["DotenvCredentials", "dotenv_has_access_key", "read_dotenv_credentials"]
 
@@ -33,12 +41,63 @@ class DotenvCredentials:
     ca_bundle: str | None = None
 
 
+_SAVE_AS_UTF8 = "Save it as UTF-8"
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16: its mark starts the same way
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _text(path: Path) -> str:
+    """The file's text, or an error naming what is wrong with it and the fix."""
+    if path.is_dir():
+        raise DotenvFileError(
+            path=path,
+            problem="it is a directory",
+            fix="Pass the path of the .env file itself (a .env folder, such as a virtualenv, "
+            "is not one).",
+        )
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DotenvFileNotFoundError(path=path) from None
+    except OSError as exc:
+        raise DotenvFileError(
+            path=path,
+            problem=f"it cannot be read ({exc.strerror or type(exc).__name__})",
+            fix="Check that it is a regular file you may read (mode 0600).",
+        ) from None
+    for mark, encoding in _WIDE_ENCODINGS:
+        if raw.startswith(mark):
+            raise DotenvFileError(
+                path=path,
+                problem=f"it is {encoding} encoded (as PowerShell's `>` writes files)",
+                fix=f"{_SAVE_AS_UTF8}: `iconv -f {encoding} -t UTF-8 {path} > {path}.utf8 && "
+                f"mv {path}.utf8 {path}`, or `Out-File -Encoding utf8` in PowerShell.",
+            )
+    if b"\x00" in raw:  # ASCII in UTF-16 without a mark decodes as UTF-8, NULs and all
+        raise DotenvFileError(
+            path=path,
+            problem="it holds NUL bytes (UTF-16 without a byte-order mark?)",
+            fix=f"{_SAVE_AS_UTF8}: `iconv -f UTF-16LE -t UTF-8 {path} > {path}.utf8 && "
+            f"mv {path}.utf8 {path}`.",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DotenvFileError(
+            path=path,
+            problem=f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8",
+            fix=f"{_SAVE_AS_UTF8} (the encoding python-dotenv reads).",
+        ) from None
+
+
 def _values(path: Path) -> dict[str, str | None]:
     from dotenv import dotenv_values
 
-    if not path.is_file():
-        raise DotenvFileNotFoundError(path=path)
-    return dict(dotenv_values(path))
+    return dict(dotenv_values(stream=io.StringIO(_text(path))))
 
 
 def dotenv_has_access_key(
@@ -47,9 +106,14 @@ def dotenv_has_access_key(
     access_key_id_var: str = ACCESS_KEY_ID_VAR,
     secret_access_key_var: str = SECRET_ACCESS_KEY_VAR,
 ) -> bool:
-    """Whether ``path`` is a file holding both key variables (non-empty)."""
+    """Whether ``path`` is a file holding both key variables (non-empty).
+
+    ``False`` when nothing is at ``path`` or it is a directory (a ``.env/`` virtualenv);
+    :class:`~boto_session_manager.DotenvFileError` when it is a file that cannot be read or
+    decoded, since the user meant it as a ``.env`` and should hear why it is not used.
+    """
     target = Path(path)
-    if not target.is_file():
+    if not target.exists() or target.is_dir():
         return False
     values = _values(target)
     return bool(values.get(access_key_id_var)) and bool(values.get(secret_access_key_var))
@@ -80,15 +144,37 @@ def read_dotenv_credentials(
                 return value.strip()
         return None
 
+    endpoint_url = optional("AWS_ENDPOINT_URL")
+    if endpoint_url is not None:
+        _check_endpoint_url(target, endpoint_url)
     return DotenvCredentials(
         path=target,
         access_key_id=required(access_key_id_var),
         secret_access_key=required(secret_access_key_var),
         session_token=optional("AWS_SESSION_TOKEN"),
         region_name=optional("AWS_REGION", "AWS_DEFAULT_REGION"),
-        endpoint_url=optional("AWS_ENDPOINT_URL"),
+        endpoint_url=endpoint_url,
         ca_bundle=_relative_to(target, optional("AWS_CA_BUNDLE")),
     )
+
+
+def _check_endpoint_url(path: Path, url: str) -> None:
+    """Refuse, naming the file, an endpoint URL botocore would refuse at the first client."""
+    from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        usable = False
+    if not (usable and (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url))):
+        raise DotenvFileError(
+            path=path,
+            problem=f"AWS_ENDPOINT_URL={shown_url(url)} is not an http(s) URL with a valid host",
+            fix="Write it as https://HOST[:PORT] or http://HOST:PORT (`nox -s deploy` writes "
+            "it), or remove the line to use AWS's own endpoints.",
+        )
 
 
 def _relative_to(dotenv_path: Path, value: str | None) -> str | None:

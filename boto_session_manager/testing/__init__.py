@@ -6,6 +6,8 @@
 - :func:`start_local_aws` / :class:`LocalAws`: the local AWS emulator (ministack with
   ``AUTH=true``, optionally over HTTPS with a local CA), started on a free loopback port and
   stopped by its pid; :func:`find_local_aws` finds one started earlier in a state folder.
+- :func:`assert_no_secrets`, :func:`fingerprint`, :func:`redact`: check that secrets stay out
+  of logs, output and messages without printing them when the check fails.
 - ``boto_session_manager.testing.pytest_plugin``: pytest fixtures for them; enable it with
   ``pytest_plugins = ["boto_session_manager.testing.pytest_plugin"]`` in your ``conftest.py``.
 
@@ -20,13 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from boto_session_manager.testing.github_oidc_issuer import GitHubOidcIssuer, GitHubRunContext
+    from boto_session_manager.testing.leak_check import assert_no_secrets, fingerprint, redact
     from boto_session_manager.testing.local_aws import LocalAws, find_local_aws, start_local_aws
 
 __all__ = [
     "GitHubOidcIssuer",
     "GitHubRunContext",
     "LocalAws",
+    "assert_no_secrets",
     "find_local_aws",
+    "fingerprint",
+    "redact",
     "start_local_aws",
 ]
 
@@ -37,6 +43,9 @@ _LAZY: dict[str, str] = {
     "LocalAws": "local_aws",
     "find_local_aws": "local_aws",
     "start_local_aws": "local_aws",
+    "assert_no_secrets": "leak_check",
+    "fingerprint": "leak_check",
+    "redact": "leak_check",
 }
 
 

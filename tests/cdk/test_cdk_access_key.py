@@ -176,8 +176,12 @@ class TestRotation:
             )  # fmt: skip
         assert _key_ids(iam, user_name) == [old.access_key_id]
         assert dotenv.read_bytes() == before
+        from boto_session_manager.testing import assert_no_secrets
+
         secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR]
-        assert secret and secret not in str(info.value) and secret not in "".join(messages)
+        assert_no_secrets(
+            {"secret key": secret}, {"error": str(info.value), "log": "".join(messages)}
+        )
 
 
 class TestMakeRoom:

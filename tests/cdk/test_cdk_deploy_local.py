@@ -335,7 +335,9 @@ def test_aws_target_through_a_profile(
         with pytest.raises(DeployError, match="Variables: read and write") as refused:
             deploy_aws(**options)
         assert "stack and .env are in place" in str(refused.value)
-        assert token not in str(refused.value)
+        from boto_session_manager.testing import assert_no_secrets
+
+        assert_no_secrets({"GitHub token": token}, {"error": str(refused.value)})
         assert dotenv.is_file()
 
         github.statuses.update({"PATCH": 404, "POST": 201})

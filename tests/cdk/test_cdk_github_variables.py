@@ -63,9 +63,11 @@ def test_refusals_name_the_fix_without_the_token(
     github.statuses.update(statuses)
     with pytest.raises(GitHubVariableError, match=fix) as info:
         _set(github)
+    from boto_session_manager.testing import assert_no_secrets
+
     message = str(info.value)
     assert "\n" not in message
-    assert TOKEN not in message
+    assert_no_secrets({"GitHub token": TOKEN}, {"error": message})
 
 
 def test_unreachable_api() -> None:

@@ -12,7 +12,13 @@ import pytest
 
 from boto_session_manager import BotoSesManager
 from boto_session_manager.exceptions import RoleTrustError
-from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
+from boto_session_manager.testing import (
+    GitHubOidcIssuer,
+    GitHubRunContext,
+    assert_no_secrets,
+    fingerprint,
+    redact,
+)
 from boto_session_manager.testing.local_aws import LocalAws
 from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 from boto_session_manager.tests import settings
@@ -74,16 +80,12 @@ class TestCiRole:
             timeout=120,
             cwd=scratch_dir,
         )
-        assert result.returncode == 0, result.stderr
         exported = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
+        assert result.returncode == 0, redact(result.stderr, exported.values())
+        masked = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
         masks = [line.removeprefix("::add-mask::") for line in result.stdout.splitlines()]
-        assert masks == [
-            exported["AWS_ACCESS_KEY_ID"],
-            exported["AWS_SECRET_ACCESS_KEY"],
-            exported["AWS_SESSION_TOKEN"],
-        ]
-        for secret in masks[1:]:
-            assert secret not in result.stderr
+        assert [fingerprint(m) for m in masks] == [fingerprint(exported[n]) for n in masked]
+        assert_no_secrets({name: exported[name] for name in masked[1:]}, {"stderr": result.stderr})
         next_step = {**base, **aws_target.endpoint_env(), **exported, "GITHUB_ACTIONS": "true"}
         out = subprocess.run(
             [sys.executable, "-c", WHOAMI],

@@ -19,7 +19,7 @@ import pytest
 
 from boto_session_manager import BotoSesManager
 from boto_session_manager.exceptions import RoleTrustError
-from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
+from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext, assert_no_secrets
 from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def test_trust_policy_refusal_is_explained(
     message = str(info.value)
     assert oidc_role.arn in message
     assert f"repository='{repository}'" in message and f"aud='{audience}'" in message
-    assert github_oidc_issuer.request_token not in message
+    assert_no_secrets({"request token": github_oidc_issuer.request_token}, {"error": message})
 
 
 def test_token_endpoint_failing_twice_then_answering(

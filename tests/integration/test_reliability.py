@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,9 @@ import pytest
 import requests
 
 from boto_session_manager import BotoSesManager
+from boto_session_manager.credentials.github_token import GitHubOidcTokenLoader
 from boto_session_manager.exceptions import BotoSesManagerError
-from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
+from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext, assert_no_secrets
 from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
 from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 
@@ -27,20 +28,33 @@ class TestSecretScan:
     def test_no_secret_in_logs_output_errors_or_reprs(
         self,
         aws_target: AwsTarget,
-        forging_issuer: GitHubOidcIssuer,
+        oidc_environ: Mapping[str, str],
+        github_oidc_issuer: GitHubOidcIssuer,
         caplog: pytest.LogCaptureFixture,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """Known secrets never show in logs, stdout/stderr, exception messages or reprs."""
+        """Known secrets never show in logs, stdout/stderr, exception messages or reprs.
+
+        Every run scans the OIDC path (request token, each ID token fetched, the CI role's and
+        the test role's session credentials), as in a GitHub Actions job with no .env; the
+        .env key too when there is one; refusals and a retry when the local issuer answers.
+        """
         caplog.set_level(logging.DEBUG, logger="boto_session_manager")
         caplog.set_level(logging.INFO)
-        assert aws_target.dotenv_path is not None
-        user = BotoSesManager.from_dotenv(aws_target.dotenv_path)
-        forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
-        forging_issuer.fail_next(1, status=503)  # a retry, so the retry log line is scanned too
+        local_issuer = aws_target.is_local  # then oidc_environ points at github_oidc_issuer
+        id_tokens: list[str] = []
+        endpoint = GitHubOidcTokenLoader.from_environ(oidc_environ)
+
+        def recording_loader() -> str:
+            id_tokens.append(endpoint())
+            return id_tokens[-1]
+
+        if local_issuer:
+            github_oidc_issuer.fail_next(1, status=503)  # a retry: its log line is scanned too
         ci = BotoSesManager.from_github_oidc(
             aws_target.ci_role_arn,
-            environ=forging_issuer.environ(),
+            environ=oidc_environ,
+            token_loader=recording_loader,
             region_name=aws_target.region,
             default_client_kwargs=aws_target.client_kwargs(),
         )
@@ -48,49 +62,65 @@ class TestSecretScan:
         ci.print_who_am_i()
         role.print_who_am_i(masked=False)
         ci_creds, role_creds = ci.get_frozen_credentials(), role.get_frozen_credentials()
-        messages: list[str] = []
-        forging_issuer.context = GitHubRunContext(repository=f"{REPOSITORY}-evil")
-        denied = BotoSesManager.from_github_oidc(
-            aws_target.ci_role_arn,
-            environ=forging_issuer.environ(),
-            region_name=aws_target.region,
-            default_client_kwargs=aws_target.client_kwargs(),
-        )
-        with pytest.raises(BotoSesManagerError) as info:
-            denied.get_frozen_credentials()
-        messages.append(str(info.value))
-        forging_issuer.fail_next(1, status=401)
-        with pytest.raises(BotoSesManagerError) as info:
-            BotoSesManager.from_github_oidc(
-                aws_target.ci_role_arn,
-                environ=forging_issuer.environ(),
-                region_name=aws_target.region,
-                default_client_kwargs=aws_target.client_kwargs(),
-            ).get_frozen_credentials()
-        messages.append(str(info.value))
-
-        secrets = {
-            "user secret key": user.aws_secret_access_key,
+        shown: list[object] = [ci, role, ci.web_identity_exchange, endpoint]
+        secrets: dict[str, str | None] = {
+            "request token": oidc_environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
             "ci secret key": ci_creds.secret_key,
             "ci session token": ci_creds.token,
             "role secret key": role_creds.secret_key,
             "role session token": role_creds.token,
-            "request token": forging_issuer.environ()["ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
-            "OIDC JWT signature": forging_issuer.mint("sts.amazonaws.com").split(".")[2],
         }
+        for number, token in enumerate(id_tokens, 1):
+            secrets[f"ID token {number}"] = token
+            secrets[f"ID token {number} signature"] = token.split(".")[2]
+        if aws_target.dotenv_path is not None:
+            user = BotoSesManager.from_dotenv(aws_target.dotenv_path)
+            secrets["user secret key"] = user.aws_secret_access_key
+            shown.append(user)
+        messages = self._refusals(aws_target, github_oidc_issuer, shown) if local_issuer else []
+
         out, err = capsys.readouterr()
-        haystacks = {
-            "logs": caplog.text,
-            "stdout": out,
-            "stderr": err,
-            "errors": "\n".join(messages),
-            "reprs": "\n".join(repr(x) for x in (user, ci, role, denied, ci.web_identity_exchange)),
-        }
-        assert "assumed-role" in out and "retry" in caplog.text  # the scan saw real content
-        for secret_name, secret in secrets.items():
-            assert secret
-            for place, text in haystacks.items():
-                assert secret not in text, f"{secret_name} leaked into {place}"
+        assert "assumed-role" in out and id_tokens  # the scan saw real content
+        if local_issuer:
+            assert "retry" in caplog.text and len(messages) == 2
+        assert_no_secrets(
+            secrets,
+            {
+                "logs": caplog.text,
+                "stdout": out,
+                "stderr": err,
+                "errors": "\n".join(messages),
+                "reprs": "\n".join(repr(x) for x in shown),
+            },
+        )
+
+    @staticmethod
+    def _refusals(
+        aws_target: AwsTarget, issuer: GitHubOidcIssuer, shown: list[object]
+    ) -> list[str]:
+        """Messages of a token the trust policy refuses and of a refused request token."""
+        messages = []
+        issuer.context = GitHubRunContext(repository=f"{REPOSITORY}-evil")
+        denied = BotoSesManager.from_github_oidc(
+            aws_target.ci_role_arn,
+            environ=issuer.environ(),
+            region_name=aws_target.region,
+            default_client_kwargs=aws_target.client_kwargs(),
+        )
+        shown.append(denied)
+        with pytest.raises(BotoSesManagerError) as info:
+            denied.get_frozen_credentials()
+        messages.append(str(info.value))
+        issuer.fail_next(1, status=401)
+        with pytest.raises(BotoSesManagerError) as info:
+            BotoSesManager.from_github_oidc(
+                aws_target.ci_role_arn,
+                environ=issuer.environ(),
+                region_name=aws_target.region,
+                default_client_kwargs=aws_target.client_kwargs(),
+            ).get_frozen_credentials()
+        messages.append(str(info.value))
+        return messages
 
 
 class _FaultyStsProxy:

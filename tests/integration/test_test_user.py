@@ -169,7 +169,12 @@ class TestBsmCommand:
         assert f":user/{aws_target.test_user_name}" in result.stdout
         assert aws_target.account_id not in result.stdout
         assert "credential source: dotenv" in result.stderr
-        assert user_bsm.aws_secret_access_key not in result.stdout + result.stderr
+        from boto_session_manager.testing import assert_no_secrets
+
+        assert_no_secrets(
+            {"secret key": user_bsm.aws_secret_access_key},
+            {"stdout": result.stdout, "stderr": result.stderr},
+        )
 
     def test_exec_runs_a_command_as_the_test_user(
         self, aws_target: AwsTarget, user_bsm: BotoSesManager

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from boto_session_manager.testing import assert_no_secrets
+
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "cli-secret-EXAMPLE-value"
 
@@ -41,7 +45,7 @@ def test_exec_passes_dotenv_credentials_to_the_command(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert result.stdout.strip() == KEY_ID
     assert "credential source: dotenv" in result.stderr
-    assert SECRET not in result.stderr
+    assert_no_secrets({"secret key": SECRET}, {"stderr": result.stderr})
 
 
 def test_github_env_masks_then_appends(tmp_path: Path) -> None:
@@ -55,7 +59,7 @@ def test_github_env_masks_then_appends(tmp_path: Path) -> None:
         "--region",
         "us-east-1",
         "github-env",
-        env={"GITHUB_ENV": str(github_env)},
+        env={"GITHUB_ACTIONS": "true", "GITHUB_ENV": str(github_env)},
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -64,17 +68,105 @@ def test_github_env_masks_then_appends(tmp_path: Path) -> None:
     assert lines[0] == "EXISTING=1"
     assert f"AWS_ACCESS_KEY_ID={KEY_ID}" in lines and f"AWS_SECRET_ACCESS_KEY={SECRET}" in lines
     assert "AWS_REGION=us-east-1" in lines
-    assert SECRET not in result.stderr
+    assert_no_secrets({"secret key": SECRET}, {"stderr": result.stderr})
 
 
-def test_github_env_outside_actions_is_a_one_line_error(tmp_path: Path) -> None:
-    """Without GITHUB_ENV the command fails with one line saying where it runs."""
+def test_github_env_without_github_env_is_a_one_line_error(tmp_path: Path) -> None:
+    """Inside Actions but without GITHUB_ENV the command fails with one line saying why."""
     (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
-    result = run_bsm("-q", "github-env", env={}, cwd=tmp_path)
+    result = run_bsm("-q", "github-env", env={"GITHUB_ACTIONS": "true"}, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "bsm: error: GITHUB_ENV is not set: `bsm github-env` runs inside a GitHub Actions step"
     ]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("github_actions", [None, "false", "1", "TRUE"])
+def test_github_env_refuses_to_run_outside_github_actions(
+    tmp_path: Path, github_actions: str | None
+) -> None:
+    """Unless GITHUB_ACTIONS is `true`, nothing is printed nor written: one line says why."""
+    (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    env = {"GITHUB_ENV": str(github_env)}
+    if github_actions is not None:
+        env["GITHUB_ACTIONS"] = github_actions
+    result = run_bsm("-q", "--region", "us-east-1", "github-env", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "GITHUB_ACTIONS" in lines[0] and "bsm exec" in lines[0]
+    assert result.stdout == ""
+    assert github_env.read_text() == ""
+    assert_no_secrets({"secret key": SECRET}, {"stdout": result.stdout, "stderr": result.stderr})
+
+
+def test_github_env_escapes_mask_values(tmp_path: Path) -> None:
+    """`%` in a secret is written `%25` in ::add-mask::, so the runner masks the real value."""
+    secret = "abc%0Adef%25ghi%"
+    (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={secret}\n")
+    github_env = tmp_path / "github_env"
+    result = run_bsm(
+        "-q",
+        "--source",
+        "dotenv",
+        "--region",
+        "us-east-1",
+        "github-env",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_ENV": str(github_env)},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "::add-mask::abc%250Adef%2525ghi%25"
+    assert f"AWS_SECRET_ACCESS_KEY={secret}" in github_env.read_text().splitlines()
+
+
+def test_workflow_command_escaping_rules() -> None:
+    """`%`, CR and LF are escaped as %25, %0D and %0A, `%` first."""
+    from boto_session_manager.cli import escape_workflow_data
+
+    assert escape_workflow_data("a%b\rc\nd%0A") == "a%25b%0Dc%0Ad%250A"
+    assert escape_workflow_data("plain/+=") == "plain/+="
+
+
+@pytest.mark.parametrize("where", ["a directory", "a missing folder"])
+def test_unwritable_github_env_is_a_one_line_error(tmp_path: Path, where: str) -> None:
+    """GITHUB_ENV that cannot be appended to: one line naming it, and no mask printed."""
+    (tmp_path / ".env").write_text(f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
+    target = tmp_path / "github_env"
+    if where == "a directory":
+        target.mkdir()
+    else:
+        target = tmp_path / "no-such-folder" / "github_env"
+    result = run_bsm(
+        "-q",
+        "--source",
+        "dotenv",
+        "--region",
+        "us-east-1",
+        "github-env",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_ENV": str(target)},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bsm: error: cannot append to GITHUB_ENV")
+    assert str(target) in lines[0]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_a_broken_dotenv_is_a_one_line_error(tmp_path: Path, encoding: str) -> None:
+    """`bsm whoami` with a .env that is not UTF-8 fails in one line naming the file."""
+    (tmp_path / ".env").write_text(
+        f"# café\nAWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n", encoding=encoding
+    )
+    result = run_bsm("-q", "--region", "us-east-1", "whoami", env={}, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bsm: error: Cannot use the .env file .env")
+    assert "UTF-8" in lines[0]
 
 
 def test_missing_permission_is_a_one_line_error(tmp_path: Path) -> None:

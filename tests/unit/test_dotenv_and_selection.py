@@ -9,15 +9,20 @@ from pathlib import Path
 import pytest
 
 from boto_session_manager import BotoSesManager
+from boto_session_manager.credentials.dotenv_file import (
+    dotenv_has_access_key,
+    read_dotenv_credentials,
+)
 from boto_session_manager.credentials.selection import CredentialSource, select_credential_source
 from boto_session_manager.exceptions import (
+    DotenvFileError,
     DotenvFileNotFoundError,
     DotenvVariableError,
     GitHubOidcNotAvailableError,
     InvalidCredentialSourceError,
     MissingRoleArnError,
 )
-from boto_session_manager.testing import GitHubOidcIssuer
+from boto_session_manager.testing import GitHubOidcIssuer, assert_no_secrets
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "dotenv-secret-EXAMPLE-value"
@@ -46,7 +51,7 @@ class TestFromDotenv:
             "endpoint_url": "https://127.0.0.1:4566",
             "verify": str(tmp_path / "ca.pem"),
         }
-        assert SECRET not in repr(bsm)
+        assert_no_secrets({"secret key": SECRET}, {"repr": repr(bsm)})
 
     def test_arguments_win_over_the_file(self, tmp_path: Path) -> None:
         """region_name and default_client_kwargs given by the caller override the file."""
@@ -82,7 +87,7 @@ class TestFromDotenv:
         env = write_env(tmp_path / ".env", f"AWS_ACCESS_KEY_ID=\nAWS_SECRET_ACCESS_KEY={SECRET}\n")
         with pytest.raises(DotenvVariableError, match="AWS_ACCESS_KEY_ID is empty") as info:
             BotoSesManager.from_dotenv(env)
-        assert SECRET not in str(info.value)
+        assert_no_secrets({"secret key": SECRET}, {"error": str(info.value)})
 
 
 class TestSelection:
@@ -122,7 +127,9 @@ class TestSelection:
         selection = select_credential_source(dotenv_path=tmp_path / ".env", environ=environ)
         assert selection.source is CredentialSource.GITHUB_OIDC
         assert "credential source: github-oidc" in caplog.text
-        assert environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] not in caplog.text
+        assert_no_secrets(
+            {"request token": environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]}, {"logs": caplog.text}
+        )
 
     def test_github_actions_without_token_explains_permission(
         self, github_oidc_issuer: GitHubOidcIssuer, tmp_path: Path
@@ -189,3 +196,92 @@ class TestFromEnvironment:
         )
         bsm = BotoSesManager.from_environment(dotenv_path=env, environ={})
         assert bsm.aws_access_key_id == KEY_ID
+
+
+class TestDotenvFileProblems:
+    """Every way a .env can be unusable gives one line naming the file and the fix."""
+
+    KEY_LINES = f"AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n"
+
+    def test_bytes_that_are_not_utf8(self, tmp_path: Path) -> None:
+        """A Latin-1 byte names the file, the offset and UTF-8, and shows no secret."""
+        env = tmp_path / ".env"
+        env.write_bytes(b"# caf\xe9\n" + self.KEY_LINES.encode())
+        with pytest.raises(DotenvFileError) as info:
+            BotoSesManager.from_dotenv(env)
+        message = str(info.value)
+        assert str(env) in message and "0xe9 at offset 5" in message and "UTF-8" in message
+        assert "\n" not in message
+        assert_no_secrets({"secret key": SECRET}, {"error": message})
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+    def test_utf16_and_utf32(self, tmp_path: Path, encoding: str) -> None:
+        """A UTF-16/32 file (PowerShell's `>`) is named as such, with the conversion to run."""
+        env = tmp_path / ".env"
+        env.write_text(self.KEY_LINES, encoding=encoding)
+        with pytest.raises(DotenvFileError, match=r"UTF-(16|32).*iconv") as info:
+            BotoSesManager.from_dotenv(env)
+        assert str(env) in str(info.value)
+
+    def test_utf8_with_a_byte_order_mark_is_read(self, tmp_path: Path) -> None:
+        """A UTF-8 byte-order mark (Notepad's "UTF-8 with BOM") is not part of the first name."""
+        env = tmp_path / ".env"
+        env.write_text(self.KEY_LINES, encoding="utf-8-sig")
+        assert BotoSesManager.from_dotenv(env).aws_access_key_id == KEY_ID
+        assert dotenv_has_access_key(env)
+
+    def test_a_directory(self, tmp_path: Path) -> None:
+        """A directory given as the .env file is named as a directory, not as missing."""
+        folder = tmp_path / ".env"
+        folder.mkdir()
+        with pytest.raises(DotenvFileError, match=r"is a directory.*path of the \.env file"):
+            BotoSesManager.from_dotenv(folder)
+
+    def test_a_virtualenv_named_env_is_not_a_dotenv(self, tmp_path: Path) -> None:
+        """Automatic selection skips a `.env/` folder (a common virtualenv name) without error."""
+        (tmp_path / ".env").mkdir()
+        assert not dotenv_has_access_key(tmp_path / ".env")
+        selection = select_credential_source(dotenv_path=tmp_path / ".env", environ={})
+        assert selection.source is CredentialSource.DEFAULT
+
+    def test_automatic_selection_reports_a_broken_file(self, tmp_path: Path) -> None:
+        """A .env file that cannot be decoded stops automatic selection with the same error."""
+        env = tmp_path / ".env"
+        env.write_text(self.KEY_LINES, encoding="utf-16")
+        with pytest.raises(DotenvFileError, match="UTF-16"):
+            select_credential_source(dotenv_path=env, environ={})
+
+    @pytest.mark.parametrize(
+        "endpoint",
+        [
+            "localhost:4566",
+            "ftp://127.0.0.1:4566",
+            "http://",
+            "https://exa mple.com",
+            "http://127.0.0.1:port",
+            "127.0.0.1",
+        ],
+    )
+    def test_a_bad_endpoint_url(self, tmp_path: Path, endpoint: str) -> None:
+        """An AWS_ENDPOINT_URL botocore would refuse is named with the file before any call."""
+        env = write_env(tmp_path / ".env", f"{self.KEY_LINES}AWS_ENDPOINT_URL={endpoint}\n")
+        with pytest.raises(DotenvFileError, match="AWS_ENDPOINT_URL") as info:
+            BotoSesManager.from_dotenv(env)
+        assert str(env) in str(info.value) and "https://HOST" in str(info.value)
+
+    def test_endpoint_user_info_is_not_shown(self, tmp_path: Path) -> None:
+        """A bad endpoint URL is quoted without its user-info."""
+        env = write_env(
+            tmp_path / ".env", f"{self.KEY_LINES}AWS_ENDPOINT_URL=ftp://bob:pa55w0rd@host\n"
+        )
+        with pytest.raises(DotenvFileError) as info:
+            BotoSesManager.from_dotenv(env)
+        assert_no_secrets({"password": "pa55w0rd"}, {"error": str(info.value)})
+
+    @pytest.mark.parametrize(
+        "endpoint", ["https://127.0.0.1:4566", "http://localhost:4566", "https://[::1]:4566/"]
+    )
+    def test_good_endpoint_urls(self, tmp_path: Path, endpoint: str) -> None:
+        """http(s) URLs with a host (IPv6 too) are accepted as they are."""
+        env = write_env(tmp_path / ".env", f"{self.KEY_LINES}AWS_ENDPOINT_URL={endpoint}\n")
+        assert read_dotenv_credentials(env).endpoint_url == endpoint

@@ -489,8 +489,12 @@ class TestRepr:
         text = repr(make_bsm(aws_session_token=SESSION_TOKEN))
         assert "us-east-1" in text and "profile_name=None" in text
         assert "AKIA************MPLE" in text
-        for secret in (SECRET_ACCESS_KEY, SESSION_TOKEN, ACCESS_KEY_ID):
-            assert secret not in text
+        from boto_session_manager.testing import assert_no_secrets
+
+        assert_no_secrets(
+            {"secret": SECRET_ACCESS_KEY, "session token": SESSION_TOKEN, "key id": ACCESS_KEY_ID},
+            {"repr": text},
+        )
 
 
 class TestRefreshingAssumeRole:
