@@ -1,6 +1,6 @@
 """``python -m rehearsal``: rehearse the CI workflow on this machine (``nox -s rehearse``).
 
-Exit status 0 when every rehearsed job succeeded, 1 otherwise; a workflow fault is one line
+Exit status 0 when no rehearsed job failed, 1 otherwise; a workflow fault is one line
 on stderr, ``rehearsal failed: <file>: <where>: <cause and fix>``.
 """
 
