@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +11,8 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests", "lint"]
 
-# the noxfile reads the target-selection rules from the package itself (stdlib only)
+# the noxfile imports the project's stdlib-only helpers from cdk/ (CDK CLI installer, the
+# splitting of the tests session's arguments)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -33,31 +33,35 @@ def install_groups(session: nox.Session, *groups: str, project: bool = True) -> 
 
 
 def install_cdk_cli(session: nox.Session) -> None:
-    """Install the CDK CLI pinned in cdk/package-lock.json (``npm ci``) unless it is there."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        session.error("node and npm not found: install Node.js >= 18 and npm (apt-get install npm)")
-    if not Path("cdk/node_modules/.bin/cdk").exists():
-        session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", "cdk", external=True)
+    """Install the CDK CLI pinned in cdk/package.json (``npm ci``) unless it is there."""
+    from cdk.cdk_cli import ensure_cdk_cli
+    from cdk.errors import DeployError
+
+    try:
+        ensure_cdk_cli(Path("cdk"), log=session.log)
+    except DeployError as error:
+        session.error(str(error))
 
 
 @nox.session(python=CURRENT_PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the unit, CDK and integration tests; `-- --aws local|real --credentials oidc|dotenv`."""
-    from boto_session_manager.tests.target_selection import (
-        TargetError,
-        choose_test_target,
-        split_test_arguments,
-    )
+    from cdk.integration_target import TARGET_VAR, TestTarget, split_test_arguments
 
     aws, credentials, pytest_args = split_test_arguments(session.posargs)
-    try:
-        target = choose_test_target(aws=aws, credentials=credentials)
-    except TargetError as error:
-        session.error(str(error))
-    session.log(target.describe())
     install_groups(session, "test", "cdk")
     install_cdk_cli(session)
-    session.run("pytest", *pytest_args, env=target.env)
+    # decided once, inside the session's venv: the library itself judges the .env
+    choice = [
+        *(["--aws", aws] if aws else []),
+        *(["--credentials", credentials] if credentials else []),
+    ]
+    output = session.run("python", "-m", "cdk.integration_target", *choice, silent=True)
+    if not isinstance(output, str):  # --install-only
+        return
+    target = TestTarget.from_json(output.strip().splitlines()[-1])
+    session.log(target.describe())
+    session.run("pytest", *pytest_args, env={TARGET_VAR: target.to_json()})
 
 
 @nox.session(python=CURRENT_PYTHON)
@@ -104,7 +108,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=CURRENT_PYTHON)
 def synth(session: nox.Session) -> None:
-    """Synthesize the CDK app offline into cdk.out/ (cdk-nag checks included; no credentials)."""
+    """Synthesize the CDK app into cdk.out/ (cdk-nag checks; no AWS credentials needed)."""
     install_groups(session, "cdk")
     session.run("python", "-m", "cdk.deploy", "synth")
 

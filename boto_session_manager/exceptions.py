@@ -49,7 +49,7 @@ class NoCredentialsError(BotoSesManagerError):
     fmt = (
         "No AWS credentials found (looked in: {looked_in}). "
         "Set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, pass a profile_name, "
-        "or run `nox -s deploy` to write a local .env."
+        "or put an access key in a .env file and use from_dotenv()."
     )
 
     def __init__(self, *args: object, **kwargs: Any) -> None:
@@ -113,8 +113,8 @@ class MissingRoleArnError(BotoSesManagerError, ValueError):
 
     fmt = (
         "No role ARN for GitHub Actions OIDC: pass role_arn=... or set {variable} "
-        "(in the workflow: `env: {variable}: ${{{{ vars.{variable} }}}}`, the repository "
-        "variable `nox -s deploy` stores)."
+        "(in the workflow: `env: {variable}: ${{{{ vars.{variable} }}}}`, a repository "
+        "variable holding the role's ARN)."
     )
 
 
@@ -171,18 +171,15 @@ class DotenvFileNotFoundError(BotoSesManagerError, FileNotFoundError):
     """The .env file does not exist."""
 
     fmt = (
-        "The .env file {path} does not exist. Run `nox -s deploy` to create the test user's "
-        "access key and write it, or pass the path of your .env file."
+        "The .env file {path} does not exist. Create it with AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or pass the path of your .env file."
     )
 
 
 class DotenvVariableError(BotoSesManagerError):
     """A variable is missing or empty in the .env file."""
 
-    fmt = (
-        "{variable} is {problem} in {path}. Add `{variable}=...` to that file "
-        "(`nox -s deploy` writes it)."
-    )
+    fmt = "{variable} is {problem} in {path}. Add `{variable}=...` to that file."
 
 
 class LocalAwsEmulatorError(BotoSesManagerError):

@@ -7,7 +7,7 @@ keys per user; when both slots are taken, an inactive key, or else the older one
 first, but never the key ``.env`` holds.
 
 ``.env`` is refused where git would track it (``git check-ignore``). No secret is ever printed:
-messages name keys by a masked id only.
+messages name keys by a masked id only (the library's ``mask_access_key_id``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boto_session_manager.files import write_secure_file
-from boto_session_manager.tests import settings
+from boto_session_manager.identity import mask_access_key_id
+
+from . import settings
+from .errors import ProjectError
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -34,7 +37,6 @@ __all__ = [
     "check_dotenv_not_tracked",
     "delete_access_keys",
     "keys_to_make_room",
-    "mask_key_id",
     "read_dotenv_key_id",
     "render_dotenv",
     "rotate_access_key",
@@ -46,7 +48,7 @@ DOTENV_MARKER = "# Written by `nox -s deploy` (cdk/access_key.py); `nox -s destr
 _NOT_YET_CODES = frozenset({"InvalidClientTokenId", "SignatureDoesNotMatch", "AccessDenied"})
 
 
-class AccessKeyError(Exception):
+class AccessKeyError(ProjectError):
     """A one-line reason why the access key or ``.env`` could not be handled, with the fix."""
 
 
@@ -58,11 +60,6 @@ class RotationResult:
     dotenv_path: Path
     deleted_key_ids: tuple[str, ...]
     verify_attempts: int
-
-
-def mask_key_id(key_id: str) -> str:
-    """An access key id shortened for messages (``AKIA...WXYZ``)."""
-    return f"{key_id[:4]}...{key_id[-4:]}" if len(key_id) > 8 else "****"
 
 
 def check_dotenv_not_tracked(path: Path) -> None:
@@ -159,7 +156,7 @@ def _verify_key(
         except Exception as error:
             if _error_code(error) not in _NOT_YET_CODES or time.monotonic() + delay > deadline:
                 raise AccessKeyError(
-                    f"the new access key {mask_key_id(access_key_id)} does not work "
+                    f"the new access key {mask_access_key_id(access_key_id)} does not work "
                     f"({_error_code(error) or type(error).__name__}); it was deleted and "
                     ".env left as it was: check the test user's policy and retry"
                 ) from error
@@ -168,7 +165,7 @@ def _verify_key(
             continue
         if not identity["Arn"].endswith(f":user/{user_name}"):
             raise AccessKeyError(
-                f"the new access key {mask_key_id(access_key_id)} authenticates as "
+                f"the new access key {mask_access_key_id(access_key_id)} authenticates as "
                 f"{identity['Arn']}, not user {user_name}"
             )
         return attempts
@@ -197,10 +194,10 @@ def rotate_access_key(
     for key_id in keys_to_make_room(existing, keep=current):
         iam.delete_access_key(UserName=user_name, AccessKeyId=key_id)
         deleted.append(key_id)
-        log(f"deleted access key {mask_key_id(key_id)} to make room (two keys per user)")
+        log(f"deleted access key {mask_access_key_id(key_id)} to make room (two keys per user)")
     created = iam.create_access_key(UserName=user_name)["AccessKey"]
     new_id, new_secret = created["AccessKeyId"], created["SecretAccessKey"]
-    log(f"created access key {mask_key_id(new_id)} for {user_name}")
+    log(f"created access key {mask_access_key_id(new_id)} for {user_name}")
     try:
         attempts = _verify_key(
             sts_factory,
@@ -216,13 +213,13 @@ def rotate_access_key(
         path,
         render_dotenv(access_key_id=new_id, secret_access_key=new_secret, extra=extra_env),
     )
-    log(f"wrote {path} (mode 0600) with access key {mask_key_id(new_id)}")
+    log(f"wrote {path} (mode 0600) with access key {mask_access_key_id(new_id)}")
     for key in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"]:
         key_id = key["AccessKeyId"]
         if key_id != new_id:
             iam.delete_access_key(UserName=user_name, AccessKeyId=key_id)
             deleted.append(key_id)
-            log(f"deleted old access key {mask_key_id(key_id)}")
+            log(f"deleted old access key {mask_access_key_id(key_id)}")
     return RotationResult(
         access_key_id=new_id,
         dotenv_path=path,
@@ -251,7 +248,7 @@ def delete_access_keys(
     for key in keys:
         iam.delete_access_key(UserName=user_name, AccessKeyId=key["AccessKeyId"])
         deleted.append(key["AccessKeyId"])
-        log(f"deleted access key {mask_key_id(key['AccessKeyId'])} of {user_name}")
+        log(f"deleted access key {mask_access_key_id(key['AccessKeyId'])} of {user_name}")
     path = Path(dotenv_path)
     if path.is_file():
         first_line = path.read_text(encoding="utf-8").split("\n", 1)[0]

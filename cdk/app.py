@@ -1,4 +1,9 @@
-"""The CDK app: wires the project stack, nothing else (``cdk synth`` runs this file)."""
+"""The CDK app: wires the project stack, nothing else (``cdk synth`` runs this file).
+
+The repository comes from context, ``GITHUB_REPOSITORY`` in Actions, or the ``origin``
+remote; its ``sub`` format from context or the lookups cached in ``cdk.context.json``. The app
+itself makes no network call: ``nox -s synth|deploy`` (``cdk/deploy.py``) ask GitHub first.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,15 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from cdk.stack import CONTEXT_KEYS, ProjectStack, ProjectStackConfig, project_synthesizer
+from cdk.config import ProjectStackConfig
+from cdk.github_repository import find_repository
+from cdk.stack import ProjectStack, project_synthesizer
 
 __all__ = ["STACK_ID", "build_app", "main"]
 
 #: The construct id of the stack in the app (its CloudFormation name comes from settings).
 STACK_ID = "ProjectStack"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def build_app(
@@ -35,11 +43,13 @@ def build_app(
     app = App(analytics_reporting=False, context=dict(context or {}), outdir=outdir)
     if nag:
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    values = {key: app.node.try_get_context(key) for key in CONTEXT_KEYS.values()}
+    # every key the app was given: cdk.json, cdk.context.json, -c, and ``context``
+    values: dict[str, Any] = dict(app.node.get_all_context())
+    repository = find_repository(values, os.environ, cwd=PROJECT_DIR)
     stack = ProjectStack(
         app,
         STACK_ID,
-        config=ProjectStackConfig.from_context(values),
+        config=ProjectStackConfig.from_context(values, repository=repository),
         synthesizer=project_synthesizer(),
     )
     return app, stack

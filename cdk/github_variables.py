@@ -11,17 +11,18 @@ from dataclasses import dataclass
 
 import requests
 
-__all__ = ["GITHUB_API_URL", "GitHubVariableError", "VariableWrite", "set_repository_variable"]
+from .errors import ProjectError
+from .github_api import DEFAULT_GITHUB_API_URL, api_headers
 
-GITHUB_API_URL = "https://api.github.com"
-_API_VERSION = "2022-11-28"
+__all__ = ["GitHubVariableError", "VariableWrite", "set_repository_variable"]
+
 _RIGHTS_FIX = (
     "give the token the repository permission 'Variables: read and write' (fine-grained "
     "token) or the 'repo' scope (classic token), or unset GITHUB_TOKEN to skip this step"
 )
 
 
-class GitHubVariableError(Exception):
+class GitHubVariableError(ProjectError):
     """A one-line reason why the repository variable could not be stored, with the fix."""
 
 
@@ -32,15 +33,6 @@ class VariableWrite:
     name: str
     created: bool
     status: int
-
-
-def _headers(token: str) -> dict[str, str]:
-    return {
-        "Accept": "application/vnd.github+json",
-        "Authorization": f"Bearer {token}",
-        "X-GitHub-Api-Version": _API_VERSION,
-        "User-Agent": "boto_session_manager-deploy",
-    }
 
 
 def _fail(response: requests.Response, *, owner: str, repository: str, name: str) -> None:
@@ -57,8 +49,8 @@ def _fail(response: requests.Response, *, owner: str, repository: str, name: str
         )
     if response.status_code == 404:
         raise GitHubVariableError(
-            f"repository {where} not found with GITHUB_TOKEN (404): check GITHUB_OWNER / "
-            f"GITHUB_REPOSITORY in settings.py, or {_RIGHTS_FIX}"
+            f"repository {where} not found with GITHUB_TOKEN (404): check the repository deploy "
+            f"found (CDK context githubOwner / githubRepository override it), or {_RIGHTS_FIX}"
         )
     raise GitHubVariableError(
         f"GitHub answered {response.status_code} while setting {name} on {where}: "
@@ -73,7 +65,7 @@ def set_repository_variable(
     name: str,
     value: str,
     token: str,
-    api_url: str = GITHUB_API_URL,
+    api_url: str = DEFAULT_GITHUB_API_URL,
     timeout: float = 15.0,
     session: requests.Session | None = None,
 ) -> VariableWrite:
@@ -82,11 +74,13 @@ def set_repository_variable(
     base = f"{api_url.rstrip('/')}/repos/{owner}/{repository}/actions/variables"
     body = {"name": name, "value": value}
     try:
-        response = http.patch(f"{base}/{name}", json=body, headers=_headers(token), timeout=timeout)
+        response = http.patch(
+            f"{base}/{name}", json=body, headers=api_headers(token), timeout=timeout
+        )
         if response.status_code == 204:
             return VariableWrite(name=name, created=False, status=204)
         if response.status_code == 404:  # no such variable yet (or no such repository)
-            response = http.post(base, json=body, headers=_headers(token), timeout=timeout)
+            response = http.post(base, json=body, headers=api_headers(token), timeout=timeout)
             if response.status_code == 201:
                 return VariableWrite(name=name, created=True, status=201)
     except requests.RequestException as error:

@@ -1,6 +1,7 @@
 """The integration tests' principals: a programmatic IAM user and the role the tests assume.
 
-The user may call the read-only identity APIs and assume the test role; the role trusts
+The user may call the read-only identity APIs (``sts:GetAccessKeyInfo`` too: it has a key) and
+assume the test role; the role trusts
 exactly the principals it is given (the user and the CI role), never the whole account.
 The user's access key is not here: keys never go through CloudFormation (see
 ``access_key.py``).
@@ -14,7 +15,7 @@ from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from boto_session_manager.tests import settings
+from . import settings
 
 __all__ = [
     "IDENTITY_READS_WILDCARD_REASON",
@@ -25,19 +26,18 @@ __all__ = [
 
 #: Why ``Resource: *`` is right for :func:`read_only_identity_statement` (cdk-nag IAM5).
 IDENTITY_READS_WILDCARD_REASON = (
-    "sts:GetCallerIdentity, sts:GetAccessKeyInfo and iam:ListAccountAliases support no "
-    "resource-level permissions (the IAM service authorization reference lists no resource "
-    "type for them), so '*' is the only valid Resource; they only read the caller's own identity."
+    "sts:GetCallerIdentity, iam:ListAccountAliases and (the user's) sts:GetAccessKeyInfo "
+    "support no resource-level permissions (the IAM service authorization reference lists no "
+    "resource type for them), so '*' is the only valid Resource; they only read the caller's "
+    "own identity."
 )
 
 
-def read_only_identity_statement() -> iam.PolicyStatement:
-    """The reads every test principal needs; these actions take no resource-level scope."""
-    return iam.PolicyStatement(
-        sid="ReadOwnIdentity",
-        actions=list(settings.TEST_READ_ACTIONS),
-        resources=["*"],
-    )
+def read_only_identity_statement(
+    actions: Sequence[str] = settings.IDENTITY_READ_ACTIONS,
+) -> iam.PolicyStatement:
+    """The reads a test principal needs; these actions take no resource-level scope."""
+    return iam.PolicyStatement(sid="ReadOwnIdentity", actions=list(actions), resources=["*"])
 
 
 def acknowledge_identity_reads(scope: Construct) -> None:
@@ -71,7 +71,9 @@ class IntegrationTestPrincipals(Construct):
             description="Assumed by the integration tests (test user and CI role only)",
         )
         self.role.add_to_policy(read_only_identity_statement())
-        self.user.add_to_principal_policy(read_only_identity_statement())
+        self.user.add_to_principal_policy(
+            read_only_identity_statement(settings.TEST_USER_READ_ACTIONS)
+        )
         acknowledge_identity_reads(self.role)
         acknowledge_identity_reads(self.user)
         self.grant_assume_test_role(self.user)

@@ -2,106 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import CfnOutput, DefaultStackSynthesizer, Duration, Stack
 from constructs import Construct
 
-from boto_session_manager.tests import settings
-
-from .github_oidc import GitHubCiRole, GitHubOidcProvider, GitHubSubjectFilter
-from .outputs import (
+from . import settings
+from .config import ProjectStackConfig
+from .deployment import (
     OUTPUT_CI_ROLE_ARN,
+    OUTPUT_GITHUB_REPOSITORY,
     OUTPUT_OIDC_PROVIDER_ARN,
     OUTPUT_TEST_ROLE_ARN,
     OUTPUT_TEST_USER_NAME,
 )
+from .github_oidc import GitHubCiRole, GitHubOidcProvider
 from .principals import (
     IntegrationTestPrincipals,
     acknowledge_identity_reads,
     read_only_identity_statement,
 )
 
-__all__ = [
-    "CONTEXT_KEYS",
-    "OUTPUT_CI_ROLE_ARN",
-    "OUTPUT_OIDC_PROVIDER_ARN",
-    "OUTPUT_TEST_ROLE_ARN",
-    "OUTPUT_TEST_USER_NAME",
-    "ProjectStack",
-    "ProjectStackConfig",
-    "project_synthesizer",
-]
-
-#: CDK context keys (``cdk deploy -c key=value``) read by :meth:`ProjectStackConfig.from_context`.
-CONTEXT_KEYS = {
-    "oidc_provider_arn": "oidcProviderArn",
-    "branches": "githubBranches",
-    "tags": "githubTags",
-    "environments": "githubEnvironments",
-    "pull_requests": "githubPullRequests",
-    "owner_id": "githubOwnerId",
-    "repository_id": "githubRepositoryId",
-    "accept_name_form": "githubAcceptNameForm",
-}
-
-
-def _default_subject() -> GitHubSubjectFilter:
-    return GitHubSubjectFilter(owner=settings.GITHUB_OWNER, repository=settings.GITHUB_REPOSITORY)
-
-
-def _as_list(value: Any) -> tuple[str, ...]:
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return tuple(str(part) for part in value)
-
-
-def _as_bool(value: Any, *, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def _as_int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    return int(value)
-
-
-@dataclass(frozen=True)
-class ProjectStackConfig:
-    """What varies between deployments of the project stack."""
-
-    #: Import this existing provider instead of creating one (one provider per URL per account).
-    oidc_provider_arn: str | None = None
-    subject: GitHubSubjectFilter = field(default_factory=_default_subject)
-
-    @classmethod
-    def from_context(cls, context: Mapping[str, Any]) -> ProjectStackConfig:
-        """Read the configuration from CDK context values (see :data:`CONTEXT_KEYS`)."""
-
-        def get(name: str) -> Any:
-            return context.get(CONTEXT_KEYS[name])
-
-        subject = GitHubSubjectFilter(
-            owner=settings.GITHUB_OWNER,
-            repository=settings.GITHUB_REPOSITORY,
-            branches=_as_list(get("branches")),
-            tags=_as_list(get("tags")),
-            environments=_as_list(get("environments")),
-            pull_requests=_as_bool(get("pull_requests"), default=False),
-            owner_id=_as_int(get("owner_id")),
-            repository_id=_as_int(get("repository_id")),
-            accept_name_form=_as_bool(get("accept_name_form"), default=True),
-        )
-        arn = get("oidc_provider_arn")
-        return cls(oidc_provider_arn=str(arn) if arn else None, subject=subject)
+__all__ = ["ProjectStack", "project_synthesizer"]
 
 
 def project_synthesizer() -> DefaultStackSynthesizer:
@@ -153,3 +75,8 @@ class ProjectStack(Stack):
         CfnOutput(self, OUTPUT_CI_ROLE_ARN, value=self.ci.role.role_arn)
         CfnOutput(self, OUTPUT_TEST_USER_NAME, value=self.principals.user.user_name)
         CfnOutput(self, OUTPUT_OIDC_PROVIDER_ARN, value=self.oidc.provider_arn)
+        CfnOutput(
+            self,
+            OUTPUT_GITHUB_REPOSITORY,
+            value=f"{config.subject.owner}/{config.subject.repository}",
+        )

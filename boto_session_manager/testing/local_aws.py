@@ -11,7 +11,7 @@ With ``tls=True`` it serves HTTPS with a certificate signed by a freshly generat
 (``AWS_CA_BUNDLE`` / ``NODE_EXTRA_CA_CERTS`` point at it, see :meth:`LocalAws.client_env`):
 the CDK CLI needs HTTPS because the bootstrap bucket denies plain-HTTP requests.
 
-With a ``state_dir`` (``.local-aws/`` for ``nox -s deploy``) the pid, port, endpoint and TLS
+With a ``state_dir`` (a project folder such as ``.local-aws/``) the pid, port, endpoint and TLS
 material are kept there, so a later process can find the running emulator again with
 :func:`find_local_aws` and stop it by its pid. The emulator's IoT MQTT listener (port 8883 on
 all interfaces) is turned off, so several copies can run side by side.
@@ -23,10 +23,9 @@ The admin credentials are ministack's: access key ``test``, any secret, account
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -42,29 +41,38 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from boto_session_manager.exceptions import LocalAwsEmulatorError
-from boto_session_manager.tests import settings
+from boto_session_manager.testing.local_ca import (
+    SERVER_CERT_FILE,
+    SERVER_KEY_FILE,
+    write_local_ca,
+)
 
 if TYPE_CHECKING:
     import boto3
 
 __all__ = [
+    "ADMIN_ACCESS_KEY_ID",
+    "ADMIN_SECRET_ACCESS_KEY",
+    "DEFAULT_REGION",
+    "EMULATOR_ACCOUNT_ID",
     "LocalAws",
     "find_local_aws",
     "start_local_aws",
 ]
 
+#: The emulator's one account id.
+EMULATOR_ACCOUNT_ID = "000000000000"
+#: The emulator's administrator key; it accepts any secret for it.
+ADMIN_ACCESS_KEY_ID = "test"
+ADMIN_SECRET_ACCESS_KEY = "test"  # noqa: S105 - ministack's documented placeholder
+DEFAULT_REGION = "us-east-1"
+
 HEALTH_PATH = "/_ministack/health"
 STATE_FILE = "local-aws.json"
 PID_FILE = "pid"
 PORT_FILE = "port"
-CA_CERT_FILE = "ca.pem"
-SERVER_CERT_FILE = "server.pem"
-SERVER_KEY_FILE = "server.key"
 LOG_FILE = "ministack.log"
-_INSTALL_FIX = (
-    "Install it with `pip install 'boto_session_manager[testing]'` (ministack==1.5.33), "
-    "or use `nox -s deploy`, which installs it."
-)
+_INSTALL_FIX = "Install it with `pip install 'boto_session_manager[testing]'` (ministack==1.5.33)."
 
 
 @dataclass(frozen=True)
@@ -74,25 +82,27 @@ class LocalAws:
     endpoint_url: str
     port: int
     pid: int
-    region: str = settings.AWS_REGION
+    region: str = DEFAULT_REGION
     #: PEM of the local CA that signed the emulator's certificate (``None`` over plain HTTP).
     ca_bundle: Path | None = None
     state_dir: Path | None = None
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+    #: ``state_dir`` is a temporary folder made by :func:`start_local_aws`: ``stop()`` removes it.
+    _owns_state_dir: bool = field(default=False, repr=False, compare=False)
 
     # -- talking to it -------------------------------------------------------------------------
     @property
     def account_id(self) -> str:
         """The emulator's account id."""
-        return settings.LOCAL_AWS_ACCOUNT_ID
+        return EMULATOR_ACCOUNT_ID
 
     def client_env(self) -> dict[str, str]:
         """Environment variables that point boto3, the AWS CLI and the CDK CLI at the emulator
         with its admin credentials (add them to a copy of ``os.environ``)."""
         env = {
             "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": settings.LOCAL_AWS_ADMIN_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": settings.LOCAL_AWS_ADMIN_SECRET_ACCESS_KEY,
+            "AWS_ACCESS_KEY_ID": ADMIN_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": ADMIN_SECRET_ACCESS_KEY,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
         }
@@ -116,8 +126,8 @@ class LocalAws:
         import boto3
 
         return boto3.Session(
-            aws_access_key_id=access_key_id or settings.LOCAL_AWS_ADMIN_ACCESS_KEY_ID,
-            aws_secret_access_key=secret_access_key or settings.LOCAL_AWS_ADMIN_SECRET_ACCESS_KEY,
+            aws_access_key_id=access_key_id or ADMIN_ACCESS_KEY_ID,
+            aws_secret_access_key=secret_access_key or ADMIN_SECRET_ACCESS_KEY,
             region_name=self.region,
         )
 
@@ -128,8 +138,10 @@ class LocalAws:
     # -- stopping it ---------------------------------------------------------------------------
     def stop(self, *, grace: float = 1.0) -> None:
         """Stop the emulator by its pid (SIGTERM; SIGKILL after ``grace`` seconds) and forget
-        its state files. Its state lives in memory only, so nothing is lost by the SIGKILL
-        (hypercorn can take ~10 s to close an idle TLS keep-alive connection)."""
+        its state files; a temporary state folder (no ``state_dir`` given to
+        :func:`start_local_aws`) is removed with its TLS key. Its state lives in memory only,
+        so nothing is lost by the SIGKILL (hypercorn can take ~10 s to close an idle TLS
+        keep-alive connection)."""
         if self._process is not None:
             if self._process.poll() is None:
                 self._process.terminate()
@@ -150,7 +162,9 @@ class LocalAws:
                 deadline = time.monotonic() + 5.0
                 while _pid_alive(self.pid) and time.monotonic() < deadline:
                     time.sleep(0.05)
-        if self.state_dir is not None:
+        if self.state_dir is not None and self._owns_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)  # TLS key, log, emulator state
+        elif self.state_dir is not None:
             for name in (STATE_FILE, PID_FILE, PORT_FILE):
                 with contextlib.suppress(FileNotFoundError):
                     (self.state_dir / name).unlink()
@@ -172,7 +186,7 @@ def start_local_aws(
     port: int | None = None,
     tls: bool = False,
     state_dir: str | os.PathLike[str] | None = None,
-    region: str = settings.AWS_REGION,
+    region: str = DEFAULT_REGION,
     timeout: float = 30.0,
     detach: bool = False,
     persist_state: bool = False,
@@ -183,14 +197,16 @@ def start_local_aws(
     with the same ``state_dir`` (ministack's ``PERSIST_STATE``), to test restarts.
 
     ``port`` defaults to a free loopback port. ``tls`` serves HTTPS with a local CA.
-    ``state_dir`` keeps pid, port and TLS material there (a temporary folder otherwise).
+    ``state_dir`` keeps pid, port and TLS material there; without it they go to a private
+    temporary folder that :meth:`LocalAws.stop` removes.
     ``detach`` starts it in a session of its own, so it outlives this process and a Ctrl-C
     in the terminal (stop it later by pid, see :func:`find_local_aws`).
     """
-    directory = Path(state_dir) if state_dir is not None else Path(tempfile.mkdtemp("-local-aws"))
+    owns_directory = state_dir is None
+    directory = Path(tempfile.mkdtemp("-local-aws")) if state_dir is None else Path(state_dir)
     directory.mkdir(parents=True, exist_ok=True)
     chosen_port = port or _free_port()
-    ca_bundle = _write_tls_material(directory) if tls else None
+    ca_bundle = write_local_ca(directory) if tls else None
     scheme = "https" if tls else "http"
     endpoint_url = f"{scheme}://127.0.0.1:{chosen_port}"
     env = dict(os.environ)
@@ -249,9 +265,13 @@ def start_local_aws(
         ca_bundle=ca_bundle,
         state_dir=directory,
         _process=process,
+        _owns_state_dir=owns_directory,
     )
     deadline = time.monotonic() + timeout
     while not handle.is_healthy(timeout=1.0):
+        if owns_directory and (process.poll() is not None or time.monotonic() > deadline):
+            # keep the log the error points at; the private key goes
+            (directory / SERVER_KEY_FILE).unlink(missing_ok=True)
         if process.poll() is not None:
             tail = _tail(log_path)
             fix = _INSTALL_FIX if "No module named" in tail else f"See {log_path}."
@@ -284,7 +304,7 @@ def find_local_aws(state_dir: str | os.PathLike[str]) -> LocalAws | None:
         endpoint_url=str(state["endpoint_url"]),
         port=int(state["port"]),
         pid=int(state["pid"]),
-        region=str(state.get("region", settings.AWS_REGION)),
+        region=str(state.get("region", DEFAULT_REGION)),
         ca_bundle=Path(ca) if ca else None,
         state_dir=directory,
     )
@@ -357,83 +377,3 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-
-
-def _write_tls_material(directory: Path) -> Path:
-    """Make a local CA and a server certificate for 127.0.0.1/localhost; return the CA path."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    not_before = now - datetime.timedelta(minutes=5)
-    not_after = now + datetime.timedelta(days=30)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name(
-        [x509.NameAttribute(NameOID.COMMON_NAME, "boto_session_manager local AWS CA")]
-    )
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [
-                    x509.DNSName("localhost"),
-                    x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")),
-                ]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    ca_path = directory / CA_CERT_FILE
-    ca_path.write_bytes(ca_cert.public_bytes(pem))
-    (directory / SERVER_CERT_FILE).write_bytes(server_cert.public_bytes(pem))
-    key_path = directory / SERVER_KEY_FILE
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as key_file:
-        key_file.write(
-            server_key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-    return ca_path

@@ -15,15 +15,15 @@ import boto3
 import pytest
 from dotenv import dotenv_values
 
+from boto_session_manager.identity import mask_access_key_id
 from boto_session_manager.testing.local_aws import LocalAws
-from boto_session_manager.tests import settings
+from cdk import settings
 from cdk.access_key import (
     DOTENV_MARKER,
     AccessKeyError,
     check_dotenv_not_tracked,
     delete_access_keys,
     keys_to_make_room,
-    mask_key_id,
     rotate_access_key,
 )
 
@@ -236,9 +236,18 @@ class TestDotenvSafety:
         """The repository's own .env location is git-ignored."""
         check_dotenv_not_tracked(Path(__file__).resolve().parents[2] / settings.DOTENV_PATH)
 
-    def test_mask_key_id(self) -> None:
-        """Key ids are shown masked."""
-        assert mask_key_id("AKIAABCDEFGHIJKLMNOP") == "AKIA...MNOP"
+    def test_messages_mask_key_ids_as_the_library_does(
+        self, iam: Any, user_name: str, sts_factory: Any, tmp_path: Path
+    ) -> None:
+        """Messages name a key by the library's one masked form, never the whole id."""
+        messages: list[str] = []
+        result = rotate_access_key(
+            iam=iam, sts_factory=sts_factory, user_name=user_name, dotenv_path=tmp_path / ".env",
+            log=messages.append,
+        )  # fmt: skip
+        masked = mask_access_key_id(result.access_key_id)
+        assert masked and f"created access key {masked} for {user_name}" in messages
+        assert result.access_key_id not in "\n".join(messages)
 
 
 class TestDelete:

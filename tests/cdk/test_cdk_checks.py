@@ -16,13 +16,15 @@ from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint
 
-from boto_session_manager.tests import settings
+from cdk import settings
 from cdk.app import build_app
 from cdk.principals import IDENTITY_READS_WILDCARD_REASON
 
+NAMED = {"githubOwner": "octo-org", "githubRepository": "octo-repo"}
 CONTEXTS = {
-    "create": {},
+    "create": NAMED,
     "import": {
+        **NAMED,
         "oidcProviderArn": f"arn:aws:iam::{settings.LOCAL_AWS_ACCOUNT_ID}:oidc-provider/"
         f"{settings.GITHUB_OIDC_PROVIDER_HOST}",
         "githubBranches": "main",
@@ -117,9 +119,14 @@ class TestSynthSession:
 
         (tmp_path / "cdk").mkdir()
         (tmp_path / "cdk" / "cdk.json").write_text(
-            json.dumps({"app": "python app.py", "context": {"githubBranches": ["main"]}})
+            json.dumps(
+                {
+                    "app": "python app.py",
+                    "context": {**NAMED, "githubBranches": ["main"], "githubAcceptNameForm": True},
+                }
+            )
         )
-        outdir = synth(project_dir=tmp_path, log=lambda _message: None)
+        outdir = synth(project_dir=tmp_path, environ={}, log=lambda _message: None)
         templates = list(outdir.glob("*.template.json"))
         assert len(templates) == 1
         text = templates[0].read_text()

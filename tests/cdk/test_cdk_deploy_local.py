@@ -18,20 +18,15 @@ from botocore.exceptions import ClientError
 from dotenv import dotenv_values
 
 from boto_session_manager.testing.local_aws import LocalAws, find_local_aws, start_local_aws
-from boto_session_manager.tests import settings
-from cdk.access_key import DOTENV_MARKER
-from cdk.deploy import (
-    PROJECT_DIR,
-    DeployError,
-    DeployResult,
-    choose_target,
-    deploy_aws,
-    deploy_local,
-    destroy_aws,
-    destroy_local,
-    ensure_cdk_cli,
-    main,
-)
+from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
+from cdk import settings
+from cdk.access_key import DOTENV_MARKER, read_dotenv_key_id
+from cdk.cdk_cli import ensure_cdk_cli
+from cdk.deploy import PROJECT_DIR, choose_target, deploy, destroy, main
+from cdk.deployment import Deployment
+from cdk.errors import DeployError
+from cdk.github_oidc import GitHubSubjectFilter
+from cdk.targets import AwsAccountTarget, LocalEmulatorTarget
 
 if TYPE_CHECKING:
     from conftest import FakeGitHub  # tests/cdk/conftest.py
@@ -41,7 +36,15 @@ USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{settings.TEST_IAM_USER_NAME}"
 TEST_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.TEST_IAM_ROLE_NAME}"
 CI_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.CI_IAM_ROLE_NAME}"
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{settings.GITHUB_OIDC_PROVIDER_HOST}"
-REPOSITORY = f"{settings.GITHUB_OWNER}/{settings.GITHUB_REPOSITORY}"
+OWNER, NAME, OWNER_ID, REPO_ID = "octo-org", "octo-repo", 1001, 2002
+REPOSITORY = f"{OWNER}/{NAME}"
+IMMUTABLE = f"{OWNER}@{OWNER_ID}/{NAME}@{REPO_ID}"
+#: A job of the repository, with GitHub's API out of reach (the sub lookup falls back at once).
+IN_ACTIONS = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPOSITORY,
+              "GITHUB_API_URL": "http://127.0.0.1:9"}  # fmt: skip
+#: The repository and its ids, as `nox -s deploy` passes them after finding them.
+PINNED = {"githubOwner": OWNER, "githubRepository": NAME,
+          "githubOwnerId": OWNER_ID, "githubRepositoryId": REPO_ID}  # fmt: skip
 
 
 def quiet(_message: str) -> None:
@@ -53,8 +56,9 @@ class Deployed:
     """A fresh emulator with the stack deployed twice into it."""
 
     emulator: LocalAws
-    first: DeployResult
-    second: DeployResult
+    first: Deployment
+    second: Deployment
+    first_key_id: str
     first_key_secret: str
     dotenv: Path
     seconds: float
@@ -70,15 +74,17 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     state_dir = tmp_path_factory.mktemp("fresh-local-aws")
     dotenv = state_dir / ".env"
     with start_local_aws(tls=True, state_dir=state_dir) as emulator:
+        target = LocalEmulatorTarget(emulator=emulator)
         started = time.monotonic()
-        first = deploy_local(emulator=emulator, dotenv_path=dotenv, log=quiet)
+        first = deploy(target, dotenv_path=dotenv, context=PINNED, log=quiet)
         seconds = time.monotonic() - started
+        first_id = read_dotenv_key_id(dotenv) or ""
         first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
-        second = deploy_local(emulator=emulator, dotenv_path=dotenv, log=quiet)
+        second = deploy(target, dotenv_path=dotenv, context=PINNED, log=quiet)
         try:
-            yield Deployed(emulator, first, second, first_secret, dotenv, seconds)
+            yield Deployed(emulator, first, second, first_id, first_secret, dotenv, seconds)
         finally:
-            destroy_local(emulator=emulator, dotenv_path=dotenv, stop_emulator=False, log=quiet)
+            destroy(target, dotenv_path=dotenv, log=quiet)
 
 
 def _sts(emulator: LocalAws, key_id: str | None = None, secret: str | None = None) -> Any:
@@ -108,12 +114,14 @@ def _actions(document: dict[str, Any]) -> set[str]:
 
 class TestFreshDeploy:
     def test_result_and_outputs(self, deployed: Deployed) -> None:
-        """deploy_local returns the stack's outputs, the endpoint and the .env path."""
+        """deploy returns the Deployment read from the stack's outputs, endpoint and .env."""
         result = deployed.second
         assert (result.test_user_name, result.test_role_arn, result.ci_role_arn) == (
             settings.TEST_IAM_USER_NAME, TEST_ROLE_ARN, CI_ROLE_ARN,
         )  # fmt: skip
+        assert (result.account_id, result.github_repository) == (ACCOUNT, REPOSITORY)
         assert result.endpoint_url == deployed.emulator.endpoint_url
+        assert result.is_emulator
         assert result.dotenv_path == deployed.dotenv
         stack = deployed.client("cloudformation").describe_stacks(
             StackName=settings.CFN_STACK_NAME
@@ -139,7 +147,7 @@ class TestFreshDeploy:
             "PolicyDocument"
         ]
         document = json.loads(document) if isinstance(document, str) else document
-        assert _actions(document) == {*settings.TEST_READ_ACTIONS, "sts:AssumeRole"}
+        assert _actions(document) == {*settings.TEST_USER_READ_ACTIONS, "sts:AssumeRole"}
         [assume] = [s for s in document["Statement"] if s["Action"] == "sts:AssumeRole"]
         assert assume["Resource"] == TEST_ROLE_ARN
 
@@ -157,14 +165,16 @@ class TestFreshDeploy:
         assert trust["Principal"] == {"Federated": PROVIDER_ARN}
         host = settings.GITHUB_OIDC_PROVIDER_HOST
         assert trust["Condition"]["StringEquals"] == {f"{host}:aud": settings.GITHUB_OIDC_AUDIENCE}
-        assert trust["Condition"]["StringLike"] == {f"{host}:sub": [f"repo:{REPOSITORY}:*"]}
+        assert trust["Condition"]["StringLike"] == {
+            f"{host}:sub": [f"repo:{REPOSITORY}:*", f"repo:{IMMUTABLE}:*"]
+        }
         for role in (settings.TEST_IAM_ROLE_NAME, settings.CI_IAM_ROLE_NAME):
             names = iam.list_role_policies(RoleName=role)["PolicyNames"]
             documents = [
                 iam.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"] for n in names
             ]
             actions = set().union(*(_actions(d) for d in documents))
-            expected = set(settings.TEST_READ_ACTIONS)
+            expected = set(settings.IDENTITY_READ_ACTIONS)
             if role == settings.CI_IAM_ROLE_NAME:
                 expected.add("sts:AssumeRole")
             assert actions == expected
@@ -192,21 +202,21 @@ class TestFreshDeploy:
     def test_second_deploy_rotated_to_one_working_key(self, deployed: Deployed) -> None:
         """Deploying twice leaves exactly one key, the new one; the first no longer works."""
         keys = deployed.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
-        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [
-            deployed.second.access_key_id
-        ]
-        assert deployed.first.access_key_id != deployed.second.access_key_id
-        stale = _sts(deployed.emulator, deployed.first.access_key_id, deployed.first_key_secret)
+        second_id = read_dotenv_key_id(deployed.dotenv)
+        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
+        assert deployed.first_key_id != second_id
+        stale = _sts(deployed.emulator, deployed.first_key_id, deployed.first_key_secret)
         with pytest.raises(ClientError):
             stale.get_caller_identity()
 
-    def test_ci_role_through_web_identity(self, deployed: Deployed) -> None:
-        """A token of this repository gets the CI role, which may assume the test role."""
+    @pytest.mark.parametrize("form", [REPOSITORY, IMMUTABLE], ids=["name", "immutable"])
+    def test_ci_role_through_web_identity(self, deployed: Deployed, form: str) -> None:
+        """A token of this repository, in either sub form, gets the CI role (and the test role)."""
         sts = _sts(deployed.emulator, "unused", "unused")
         creds = sts.assume_role_with_web_identity(
             RoleArn=CI_ROLE_ARN,
             RoleSessionName="gha",
-            WebIdentityToken=_token(f"repo:{REPOSITORY}:ref:refs/heads/main"),
+            WebIdentityToken=_token(f"repo:{form}:ref:refs/heads/main"),
         )["Credentials"]
         ci = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
@@ -222,14 +232,19 @@ class TestFreshDeploy:
     @pytest.mark.parametrize(
         ("sub", "aud"),
         [
-            (f"repo:{REPOSITORY}-evil:ref:refs/heads/main", settings.GITHUB_OIDC_AUDIENCE),
-            (
-                f"repo:{settings.GITHUB_OWNER}/other:ref:refs/heads/main",
-                settings.GITHUB_OIDC_AUDIENCE,
-            ),
+            *[(sub, settings.GITHUB_OIDC_AUDIENCE) for sub in (
+                f"repo:{REPOSITORY}-evil:ref:refs/heads/main",
+                f"repo:{OWNER}/other:ref:refs/heads/main",
+                f"repo:evil/{NAME}:ref:refs/heads/main",
+                f"repo:{OWNER}@{OWNER_ID}/{NAME}-evil@{REPO_ID}:ref:refs/heads/main",
+                f"repo:{OWNER}@{OWNER_ID}/{NAME}@{REPO_ID}1:ref:refs/heads/main",
+                f"repo:evil@{OWNER_ID}/{NAME}@{REPO_ID}:ref:refs/heads/main",
+                f"repo:{OWNER}@9/{NAME}@{REPO_ID}:ref:refs/heads/main",
+            )],
             (f"repo:{REPOSITORY}:ref:refs/heads/main", "https://github.com/someone"),
+            (f"repo:{IMMUTABLE}:ref:refs/heads/main", "https://github.com/someone"),
         ],
-    )
+    )  # fmt: skip
     def test_ci_role_refuses_other_repositories_and_audiences(
         self, deployed: Deployed, sub: str, aud: str
     ) -> None:
@@ -242,11 +257,12 @@ class TestFreshDeploy:
 
     def test_zz_destroy_leaves_nothing(self, deployed: Deployed) -> None:
         """Destroy removes key, .env, stack, user, roles and the provider; again: nothing to do."""
-        result = destroy_local(
-            emulator=deployed.emulator, dotenv_path=deployed.dotenv, stop_emulator=False, log=quiet
-        )
+        key_id = read_dotenv_key_id(deployed.dotenv)
+        target = LocalEmulatorTarget(emulator=deployed.emulator)
+        result = destroy(target, dotenv_path=deployed.dotenv, log=quiet)
         assert result.stack_deleted and not result.nothing_to_destroy
-        assert result.deleted_key_ids == (deployed.second.access_key_id,)
+        assert not result.emulator_stopped and deployed.emulator.is_healthy()
+        assert result.deleted_key_ids == (key_id,)
         assert result.deleted_oidc_provider_arn == PROVIDER_ARN
         assert not deployed.dotenv.exists()
         iam, cfn = deployed.client("iam"), deployed.client("cloudformation")
@@ -263,9 +279,7 @@ class TestFreshDeploy:
         roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
         assert all(name.startswith("cdk-") for name in roles), roles  # only CDK bootstrap's
         assert iam.list_users()["Users"] == []
-        again = destroy_local(
-            emulator=deployed.emulator, dotenv_path=deployed.dotenv, stop_emulator=False, log=quiet
-        )
+        again = destroy(target, dotenv_path=deployed.dotenv, log=quiet)
         assert again.nothing_to_destroy and not again.stack_deleted
 
 
@@ -273,21 +287,28 @@ def test_background_emulator_lifecycle(tmp_path: Path) -> None:
     """Without an emulator, deploy starts one in .local-aws/, reuses it, and destroy stops it."""
     (tmp_path / "cdk").symlink_to(PROJECT_DIR / "cdk", target_is_directory=True)
     messages: list[str] = []
-    first = deploy_local(project_dir=tmp_path, log=messages.append)
     state_dir = tmp_path / settings.LOCAL_AWS_STATE_DIR
+    first = deploy(
+        LocalEmulatorTarget(state_dir), project_dir=tmp_path, context=PINNED, log=messages.append
+    )
     running = find_local_aws(state_dir)
     assert running is not None and running.endpoint_url == first.endpoint_url
     assert (state_dir / "pid").read_text().strip() == str(running.pid)
     assert first.dotenv_path == tmp_path / settings.DOTENV_PATH
-    second = deploy_local(project_dir=tmp_path, log=messages.append)
+    second = deploy(
+        LocalEmulatorTarget(state_dir), project_dir=tmp_path, context=PINNED, log=messages.append
+    )
     assert second.endpoint_url == first.endpoint_url
     assert any("reusing the local AWS emulator" in m for m in messages)
-    result = destroy_local(project_dir=tmp_path, log=messages.append)
+    result = destroy(LocalEmulatorTarget(state_dir), project_dir=tmp_path, log=messages.append)
     assert result.emulator_stopped and result.stack_deleted
     assert find_local_aws(state_dir) is None
     assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
     assert not (tmp_path / settings.DOTENV_PATH).exists()
-    assert destroy_local(project_dir=tmp_path, log=messages.append).nothing_to_destroy
+    assert not (state_dir / "server.key").exists()  # the TLS key went with the emulator
+    assert destroy(
+        LocalEmulatorTarget(state_dir), project_dir=tmp_path, log=messages.append
+    ).nothing_to_destroy
 
 
 def _use_profile(monkeypatch: pytest.MonkeyPatch, config: Path, ca_bundle: Path | None) -> None:
@@ -327,13 +348,13 @@ def test_aws_target_through_a_profile(
         _use_profile(monkeypatch, config, account.ca_bundle)
         dotenv = tmp_path / ".env"
         options: dict[str, Any] = {
-            "profile": "account", "dotenv_path": dotenv, "github_token": token,
-            "github_api_url": github.url, "log": quiet,
+            "dotenv_path": dotenv, "github_token": token, "context": PINNED,
+            "environ": {"GITHUB_API_URL": github.url}, "log": quiet,
         }  # fmt: skip
 
         github.statuses["PATCH"] = 403
         with pytest.raises(DeployError, match="Variables: read and write") as refused:
-            deploy_aws(**options)
+            deploy(AwsAccountTarget("account"), **options)
         assert "stack and .env are in place" in str(refused.value)
         from boto_session_manager.testing import assert_no_secrets
 
@@ -341,23 +362,27 @@ def test_aws_target_through_a_profile(
         assert dotenv.is_file()
 
         github.statuses.update({"PATCH": 404, "POST": 201})
-        result = deploy_aws(**options)
+        result = deploy(AwsAccountTarget("account"), **options)
         assert github.requests[-1]["method"] == "POST"
+        assert github.requests[-1]["path"] == f"/repos/{REPOSITORY}/actions/variables"
         assert github.requests[-1]["body"] == {
             "name": settings.GITHUB_REPO_VAR_ROLE_ARN,
             "value": result.ci_role_arn,
         }
         assert result.oidc_provider_arn == PROVIDER_ARN
         keys = iam.list_access_keys(UserName=settings.TEST_IAM_USER_NAME)["AccessKeyMetadata"]
-        assert [k["AccessKeyId"] for k in keys] == [result.access_key_id]
+        assert [k["AccessKeyId"] for k in keys] == [read_dotenv_key_id(dotenv)]
+        assert not result.is_emulator or result.endpoint_url is None
 
-        destroyed = destroy_aws(profile="account", dotenv_path=dotenv, log=quiet)
+        destroyed = destroy(AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet)
         assert destroyed.stack_deleted and destroyed.deleted_oidc_provider_arn is None
         assert not dotenv.exists()
         iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN)  # still there
         with pytest.raises(ClientError, match="NoSuchEntity"):
             iam.get_user(UserName=settings.TEST_IAM_USER_NAME)
-        assert destroy_aws(profile="account", dotenv_path=dotenv, log=quiet).nothing_to_destroy
+        assert destroy(
+            AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet
+        ).nothing_to_destroy
 
 
 def _proc_state(pid: int) -> str:
@@ -387,7 +412,7 @@ class TestBadInput:
         (tmp_path / "config").write_text("")
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "config"))
-        env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "nope"}
+        env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "nope", **IN_ACTIONS}
         assert main(["deploy"], environ=env) == 1
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and "aws configure --profile nope" in err
@@ -419,7 +444,7 @@ class TestBadInput:
             "AWS_CA_BUNDLE",
         ):
             monkeypatch.delenv(name, raising=False)
-        env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "stale"}
+        env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "stale", **IN_ACTIONS}
         assert main(["deploy", "aws"], environ=env) == 1
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and "'stale'" in err and "refused by STS" in err
@@ -434,10 +459,11 @@ class TestBadInput:
     def test_default_target_is_local_and_said_loudly(self) -> None:
         """Without a profile the target is local, announced in capitals; with one it is aws."""
         messages: list[str] = []
-        assert choose_target(None, {}, log=messages.append) == "local"
+        assert isinstance(choose_target(None, {}, log=messages.append), LocalEmulatorTarget)
         assert any("TARGETING THE LOCAL AWS EMULATOR" in m for m in messages)
         env = {settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK: "admin"}
-        assert choose_target(None, env, log=messages.append) == "aws"
+        chosen = choose_target(None, env, log=messages.append)
+        assert isinstance(chosen, AwsAccountTarget) and chosen.profile == "admin"
 
     def test_destroy_on_nothing_cleans_a_stale_local_dotenv(self, tmp_path: Path) -> None:
         """Destroy with no emulator running succeeds and removes .env left for a dead emulator."""
@@ -446,7 +472,8 @@ class TestBadInput:
             f"{DOTENV_MARKER}\n{settings.DOTENV_ENDPOINT_URL_VAR}='https://127.0.0.1:1'\n"
         )
         messages: list[str] = []
-        result = destroy_local(project_dir=tmp_path, log=messages.append)
+        target = LocalEmulatorTarget(tmp_path / settings.LOCAL_AWS_STATE_DIR)
+        result = destroy(target, project_dir=tmp_path, log=messages.append)
         assert result.nothing_to_destroy
         assert not dotenv.exists()
         assert any("nothing to destroy" in m for m in messages)
@@ -455,7 +482,64 @@ class TestBadInput:
         """An emulator without TLS is refused up front: the CDK bootstrap bucket denies HTTP."""
         with start_local_aws(state_dir=tmp_path / "http") as plain:
             with pytest.raises(DeployError, match="needs the emulator over HTTPS"):
-                deploy_local(emulator=plain, dotenv_path=tmp_path / ".env", log=quiet)
+                deploy(
+                    LocalEmulatorTarget(emulator=plain),
+                    dotenv_path=tmp_path / ".env",
+                    context=PINNED,
+                    log=quiet,
+                )
             iam = plain.boto3_session().client("iam", **plain.client_kwargs())
             assert iam.list_users()["Users"] == []
         assert not (tmp_path / ".env").exists()
+
+
+#: (template, a sub GitHub would send for the repository, attacks that must be refused)
+TEMPLATE_CASES = {
+    "immutable-only": (
+        {"owner_id": OWNER_ID, "repository_id": REPO_ID, "accept_name_form": False},
+        f"repo:{IMMUTABLE}:ref:refs/heads/main",
+        [f"repo:{REPOSITORY}:ref:refs/heads/main",  # the name form, no longer sent
+         f"repo:{OWNER}@{OWNER_ID}/{NAME}-evil@{REPO_ID}:ref:refs/heads/main",
+         f"repo:evil@{OWNER_ID}/{NAME}@{REPO_ID}:ref:refs/heads/main"],
+    ),
+    "custom-owner-then-repo": (
+        {"claim_keys": ("repository_owner", "repo", "context")},
+        f"repository_owner:{OWNER}:repo:{REPOSITORY}:ref:refs/heads/main",
+        [f"repository_owner:{OWNER}:repo:{REPOSITORY}-evil:ref:refs/heads/main",
+         f"repository_owner:evil:repo:evil/{NAME}:ref:refs/heads/main",
+         f"repo:{REPOSITORY}:ref:refs/heads/main"],
+    ),
+    "custom-ids": (
+        {"owner_id": OWNER_ID, "repository_id": REPO_ID,
+         "claim_keys": ("repository_owner_id", "repository_id", "context")},
+        f"repository_owner_id:{OWNER_ID}:repository_id:{REPO_ID}:environment:prod",
+        [f"repository_owner_id:{OWNER_ID}:repository_id:{REPO_ID}1:environment:prod",
+         f"repository_owner_id:9:repository_id:{REPO_ID}:environment:prod"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(TEMPLATE_CASES))
+def test_emulator_sts_judges_every_sub_form(local_aws: LocalAws, case: str) -> None:
+    """For each sub format the stack can write, STS accepts the repository and denies attacks."""
+    options, good, attacks = TEMPLATE_CASES[case]
+    subject = GitHubSubjectFilter(owner=OWNER, repository=NAME, **options)
+    iam = local_aws.boto3_session().client("iam", **local_aws.client_kwargs())
+    provider_arn, created = github_provider_arn(iam)
+    sts = _sts(local_aws, "unused", "unused")
+    try:
+        with web_identity_role(
+            iam, provider_arn=provider_arn, sub_patterns=subject.sub_patterns(), prefix="bsm-form"
+        ) as role_arn:
+            accepted = sts.assume_role_with_web_identity(
+                RoleArn=role_arn, RoleSessionName="gha", WebIdentityToken=_token(good)
+            )
+            assert accepted["Credentials"]["AccessKeyId"]
+            for sub in attacks:
+                with pytest.raises(ClientError, match="AccessDenied"):
+                    sts.assume_role_with_web_identity(
+                        RoleArn=role_arn, RoleSessionName="gha", WebIdentityToken=_token(sub)
+                    )
+    finally:
+        if created:
+            iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)

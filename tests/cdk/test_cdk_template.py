@@ -13,18 +13,31 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from aws_cdk.assertions import Match, Template
 
-from boto_session_manager.tests import settings
+from boto_session_manager.testing.web_identity_roles import AUD_KEY as AUD
+from boto_session_manager.testing.web_identity_roles import SUB_KEY as SUB
+from cdk import settings
 from cdk.app import build_app
-from cdk.github_oidc import GitHubSubjectFilter, aud_condition_key, sub_condition_key
+from cdk.errors import ContextError
+from cdk.github_oidc import GitHubSubjectFilter
 
-OWNER, REPO = settings.GITHUB_OWNER, settings.GITHUB_REPOSITORY
+OWNER, REPO = "octo-org", "octo-repo"
 IMPORTED_ARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
-AUD, SUB = aud_condition_key(), sub_condition_key()
+#: The repository, named by context as `nox -s synth` passes it after finding it.
+NAMED = {"githubOwner": OWNER, "githubRepository": REPO}
+CACHE_KEY = f"github-oidc-subject:repository={OWNER}/{REPO}"
 
 
 def _template(context: dict[str, Any] | None = None) -> Template:
-    _app, stack = build_app(context=context, nag=False)
+    _app, stack = build_app(context={**NAMED, **(context or {})}, nag=False)
     return Template.from_stack(stack)
+
+
+def _cached(*, immutable: bool, keys: list[str] | None = None) -> dict[str, Any]:
+    """Context as `nox -s synth` caches GitHub's answer in cdk.context.json."""
+    return {
+        CACHE_KEY: {"ownerId": 1001, "repositoryId": 2002, "useImmutableSubject": immutable,
+                    "includeClaimKeys": keys}
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +116,10 @@ EVIL_SUBS = [
     f"repo:{OWNER}@1001/{REPO}@9999:ref:refs/heads/main",
     f"repo:{OWNER}@9999/{REPO}@2002:environment:prod",
     f"repo:{OWNER.lower()}x/{REPO}:ref:refs/heads/main",
+    f"repo:evil@1001/{REPO}@2002:ref:refs/heads/main",
+    f"repo:{OWNER}@10011/{REPO}@2002:ref:refs/heads/main",
+    f"repo:{OWNER}@1001/{REPO}@20021:ref:refs/heads/main",
+    f"repo:{OWNER}@1001/{REPO}@2002-evil@3:ref:refs/heads/main",
 ]
 
 
@@ -146,7 +163,7 @@ class TestResources:
                 "PolicyDocument": {
                     "Statement": [
                         {
-                            "Action": list(settings.TEST_READ_ACTIONS),
+                            "Action": list(settings.TEST_USER_READ_ACTIONS),
                             "Effect": "Allow",
                             "Resource": "*",
                             "Sid": "ReadOwnIdentity",
@@ -187,7 +204,7 @@ class TestResources:
                 "PolicyDocument": {
                     "Statement": [
                         Match.object_like(
-                            {"Action": list(settings.TEST_READ_ACTIONS), "Resource": "*"}
+                            {"Action": list(settings.IDENTITY_READ_ACTIONS), "Resource": "*"}
                         )
                     ]
                 },
@@ -226,7 +243,7 @@ class TestResources:
                     "Statement": Match.array_with(
                         [
                             Match.object_like(
-                                {"Action": list(settings.TEST_READ_ACTIONS), "Resource": "*"}
+                                {"Action": list(settings.IDENTITY_READ_ACTIONS), "Resource": "*"}
                             ),
                             Match.object_like(
                                 {
@@ -240,10 +257,23 @@ class TestResources:
             },
         )
 
+    def test_only_the_test_user_may_get_access_key_info(self, template: Template) -> None:
+        """sts:GetAccessKeyInfo is in the user's policy and in no role's (they have no key)."""
+        user_id = _logical_id(template, "AWS::IAM::User", "UserName", settings.TEST_IAM_USER_NAME)
+        holders = []
+        for policy in _resources(template, "AWS::IAM::Policy").values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                if "sts:GetAccessKeyInfo" in ([actions] if isinstance(actions, str) else actions):
+                    holders += policy["Properties"].get("Roles", [])
+                    holders += policy["Properties"].get("Users", [])
+        assert holders == [{"Ref": user_id}]
+
     def test_outputs(self, template: Template) -> None:
-        """The stack outputs both role ARNs and the user name."""
+        """The stack outputs both role ARNs, the user name and the trusted repository."""
         outputs = template.find_outputs("*")
         assert {"TestRoleArn", "CiRoleArn", "TestUserName"} <= set(outputs)
+        assert outputs["GitHubRepository"]["Value"] == f"{OWNER}/{REPO}"
         assert outputs["TestUserName"]["Value"] == {
             "Ref": _logical_id(template, "AWS::IAM::User", "UserName", settings.TEST_IAM_USER_NAME)
         }
@@ -255,46 +285,78 @@ class TestResources:
         assert "BootstrapVersion" not in as_json.get("Parameters", {})
 
 
+#: Every way the stack writes the CI role's trust: GitHub's default template in the name form,
+#: both forms, the immutable form only, narrowed, and customised templates.
+TRUST_CONTEXTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "imported-narrowed": {
+        "oidcProviderArn": IMPORTED_ARN, "githubBranches": "main", "githubEnvironments": "prod",
+        "githubOwnerId": "1001", "githubRepositoryId": "2002",
+    },
+    "both-forms": _cached(immutable=False),
+    "immutable-only": _cached(immutable=True),
+    "immutable-narrowed": {**_cached(immutable=True), "githubPullRequests": "true"},
+    "custom-owner-then-repo": _cached(
+        immutable=False, keys=["repository_owner", "repo", "context"]
+    ),
+    "custom-ids": _cached(immutable=True, keys=["repository_owner_id", "repository_id", "context"]),
+    "custom-narrowed": {
+        **_cached(immutable=False, keys=["repo", "job_workflow_ref", "context"]),
+        "githubBranches": "main",
+    },
+}  # fmt: skip
+#: A literal that names OWNER/REPO and nothing else, followed by the claim separator.
+_NAMES_THE_REPOSITORY = re.compile(
+    rf"(^|:)(repo:{re.escape(OWNER)}(@1001)?/{re.escape(REPO)}(@2002)?"
+    rf"|repository:{re.escape(OWNER)}/{re.escape(REPO)}|repository_id:2002):"
+)
+#: Other claims' prefixes an attacker controls, for the customised templates.
+CUSTOM_EVIL_SUBS = [
+    f"repository_owner:{OWNER}:repo:{OWNER}/{REPO}-evil:ref:refs/heads/main",
+    f"repository_owner:{OWNER}:repo:evil/{REPO}:ref:refs/heads/main",
+    f"repository_owner:evil:repo:evil/{REPO}:ref:refs/heads/main",
+    "repository_owner_id:1001:repository_id:9999:ref:refs/heads/main",
+    "repository_owner_id:1001:repository_id:20021:ref:refs/heads/main",
+    "repository_owner_id:9999:repository_id:2002:ref:refs/heads/main",
+    f"repo:{OWNER}/{REPO}-evil:job_workflow_ref:{OWNER}/{REPO}/.github/w.yml@x:ref:refs/heads/main",
+]
+
+
+@pytest.fixture(scope="module", params=sorted(TRUST_CONTEXTS))
+def any_template(request: pytest.FixtureRequest) -> Template:
+    """The stack synthesized with each way of writing the trust."""
+    return _template(TRUST_CONTEXTS[request.param])
+
+
 class TestTrustConditions:
-    @pytest.mark.parametrize("which", ["template", "imported_template"])
-    def test_every_web_identity_trust_has_aud_and_sub(
-        self, which: str, request: pytest.FixtureRequest
-    ) -> None:
+    def test_every_web_identity_trust_has_aud_and_sub(self, any_template: Template) -> None:
         """Each web-identity statement checks aud (StringEquals STS) and sub."""
-        template: Template = request.getfixturevalue(which)
-        statements = list(_web_identity_statements(template))
+        statements = list(_web_identity_statements(any_template))
         assert statements
         for statement in statements:
             condition = statement["Condition"]
             assert condition["StringEquals"][AUD] == settings.GITHUB_OIDC_AUDIENCE
             assert any(SUB in keys for keys in condition.values())
 
-    @pytest.mark.parametrize("which", ["template", "imported_template"])
-    def test_no_sub_pattern_wider_than_the_repository(
-        self, which: str, request: pytest.FixtureRequest
-    ) -> None:
-        """Every sub pattern starts with the repository's literal prefix (no wildcard in it)."""
-        template: Template = request.getfixturevalue(which)
-        prefix = re.compile(rf"^repo:{re.escape(OWNER)}(@\d+)?/{re.escape(REPO)}(@\d+)?:")
-        patterns = _sub_patterns(template)
+    def test_every_pattern_names_exactly_one_repository(self, any_template: Template) -> None:
+        """Before any wildcard, every sub pattern holds a literal naming OWNER/REPO only."""
+        patterns = _sub_patterns(any_template)
         assert patterns
         for pattern in patterns:
-            match = prefix.match(pattern)
-            assert match, pattern
-            assert "*" not in match.group(0) and "?" not in match.group(0)
+            literal = re.split(r"[*?]", pattern, maxsplit=1)[0]
+            assert _NAMES_THE_REPOSITORY.search(literal), pattern
             assert pattern != "*" and not pattern.startswith("repo:*")
 
-    @pytest.mark.parametrize("which", ["template", "imported_template"])
-    def test_evil_repository_cannot_match(self, which: str, request: pytest.FixtureRequest) -> None:
-        """Subjects of OWNER/REPO-evil and look-alikes match no sub pattern (StringLike rules)."""
-        template: Template = request.getfixturevalue(which)
-        for pattern in _sub_patterns(template):
-            for evil in EVIL_SUBS:
+    def test_evil_repository_cannot_match(self, any_template: Template) -> None:
+        """Subjects of OWNER/REPO-evil, other owners and look-alikes match no sub pattern."""
+        for pattern in _sub_patterns(any_template):
+            for evil in [*EVIL_SUBS, *CUSTOM_EVIL_SUBS]:
                 assert not string_like(pattern, evil), (pattern, evil)
 
     def test_default_accepts_every_job_of_the_repository(self, template: Template) -> None:
         """The default pattern accepts branches, tags, pull requests and environments."""
         patterns = _sub_patterns(template)
+        assert patterns == [f"repo:{OWNER}/{REPO}:*"]
         for good in [
             f"repo:{OWNER}/{REPO}:ref:refs/heads/main",
             f"repo:{OWNER}/{REPO}:ref:refs/tags/v1.0.0",
@@ -303,9 +365,36 @@ class TestTrustConditions:
         ]:
             assert any(string_like(p, good) for p in patterns), good
 
-    def test_narrowed_accepts_only_what_was_named(self, imported_template: Template) -> None:
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [
+            ("both-forms", [f"repo:{OWNER}/{REPO}:*", f"repo:{OWNER}@1001/{REPO}@2002:*"]),
+            ("immutable-only", [f"repo:{OWNER}@1001/{REPO}@2002:*"]),
+            ("immutable-narrowed", [f"repo:{OWNER}@1001/{REPO}@2002:pull_request"]),
+            ("custom-owner-then-repo", [f"repository_owner:{OWNER}:repo:{OWNER}/{REPO}:*",
+                                        f"repository_owner:{OWNER}:repo:{OWNER}@1001/{REPO}@2002:*"]),
+            ("custom-ids", ["repository_owner_id:1001:repository_id:2002:*"]),
+            ("custom-narrowed", [f"repo:{OWNER}/{REPO}:job_workflow_ref:*:ref:refs/heads/main",
+                                 f"repo:{OWNER}@1001/{REPO}@2002:job_workflow_ref:*:ref:refs/heads/main"]),
+        ],
+    )  # fmt: skip
+    def test_the_cached_github_answer_shapes_the_trust(
+        self, name: str, expected: list[str]
+    ) -> None:
+        """The sub format cached from GitHub's API becomes exactly these patterns."""
+        assert _sub_patterns(_template(TRUST_CONTEXTS[name])) == expected
+
+    def test_explicit_context_wins_over_the_cache(self) -> None:
+        """Explicit ids win over a cached answer that says immutable only."""
+        context = {**_cached(immutable=True), "githubOwnerId": "7", "githubRepositoryId": "8"}
+        assert _sub_patterns(_template(context)) == [
+            f"repo:{OWNER}/{REPO}:*",
+            f"repo:{OWNER}@7/{REPO}@8:*",
+        ]
+
+    def test_narrowed_accepts_only_what_was_named(self) -> None:
         """Narrowed to main and prod, in both sub forms; other refs are refused."""
-        patterns = _sub_patterns(imported_template)
+        patterns = _sub_patterns(_template(TRUST_CONTEXTS["imported-narrowed"]))
         assert sorted(patterns) == sorted(
             [
                 f"repo:{OWNER}/{REPO}:ref:refs/heads/main",
@@ -321,6 +410,55 @@ class TestTrustConditions:
             f"repo:{OWNER}/{REPO}:environment:prod-2",
         ]:
             assert not any(string_like(p, bad) for p in patterns), bad
+
+
+class TestContextFailsClosed:
+    @pytest.mark.parametrize("value", ["ture", "yes please", "1", "yes", 1, ["true"]])
+    def test_a_boolean_that_is_not_one_stops_synthesis(self, value: Any) -> None:
+        """githubPullRequests=ture does not quietly fall back to the repository-wide trust."""
+        with pytest.raises(ContextError, match=r"githubPullRequests=.* is not a boolean"):
+            _template({"githubBranches": "main", "githubPullRequests": value})
+
+    @pytest.mark.parametrize("value", ["TRUE", " false ", True, False])
+    def test_real_booleans_are_read(self, value: Any) -> None:
+        """true/false, as strings (from -c) or JSON booleans, in any case."""
+        patterns = _sub_patterns(_template({"githubBranches": "main", "githubPullRequests": value}))
+        assert (f"repo:{OWNER}/{REPO}:pull_request" in patterns) is (
+            str(value).strip().lower() == "true"
+        )
+
+    @pytest.mark.parametrize(
+        ("key", "suggestion"),
+        [("githubBranch", "githubBranches"), ("githubbranches", "githubBranches"),
+         ("githubEnvironment", "githubEnvironments"), ("githubRef", "")],
+    )  # fmt: skip
+    def test_an_unknown_github_key_stops_synthesis(self, key: str, suggestion: str) -> None:
+        """A misspelt narrowing key is an error (naming the right one), not the widest trust."""
+        with pytest.raises(ContextError, match=rf"unknown CDK context key '{key}'") as error:
+            _template({key: "main"})
+        assert suggestion in str(error.value)
+
+    @pytest.mark.parametrize(
+        ("context", "message"),
+        [
+            ({"githubOwnerId": "abc", "githubRepositoryId": "2"}, "githubOwnerId='abc'"),
+            ({"githubOwnerId": True, "githubRepositoryId": "2"}, "githubOwnerId=True"),
+            ({"githubBranches": 5}, "githubBranches=5"),
+            ({"githubAcceptNameForm": "no"}, "githubAcceptNameForm='no'"),
+            ({CACHE_KEY: {"ownerId": "x"}}, "malformed"),
+        ],
+    )
+    def test_other_unclear_values_stop_synthesis(
+        self, context: dict[str, Any], message: str
+    ) -> None:
+        """Numbers, lists and the cached entry are checked too."""
+        with pytest.raises(ContextError, match=re.escape(message)):
+            _template(context)
+
+    def test_a_template_that_cannot_name_one_repository_is_an_error(self) -> None:
+        """An owner-wide customised template (no repository claim) is refused, with the fix."""
+        with pytest.raises(ContextError, match=r"cannot be pinned to one repository.*`repo` first"):
+            _template(_cached(immutable=False, keys=["repository_owner", "context"]))
 
 
 class TestSubjectFilter:

@@ -13,8 +13,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from boto_session_manager.exceptions import LocalAwsEmulatorError
-from boto_session_manager.testing.local_aws import LocalAws, find_local_aws, start_local_aws
-from boto_session_manager.tests import settings
+from boto_session_manager.testing.local_aws import (
+    ADMIN_ACCESS_KEY_ID,
+    EMULATOR_ACCOUNT_ID,
+    LocalAws,
+    find_local_aws,
+    start_local_aws,
+)
 
 
 def _alive(pid: int) -> bool:
@@ -31,7 +36,7 @@ def test_plain_http_with_auth(tmp_path: Path) -> None:
         assert aws.endpoint_url.startswith("http://127.0.0.1:")
         assert aws.ca_bundle is None
         sts = aws.boto3_session().client("sts", **aws.client_kwargs())
-        assert sts.get_caller_identity()["Account"] == settings.LOCAL_AWS_ACCOUNT_ID
+        assert sts.get_caller_identity()["Account"] == EMULATOR_ACCOUNT_ID
         stranger = aws.boto3_session(
             access_key_id="AKIAUNKNOWNUNKNOWN00", secret_access_key="x"
         ).client("sts", **aws.client_kwargs())
@@ -55,7 +60,7 @@ def test_tls_with_a_local_ca(tmp_path: Path) -> None:
         env = aws.client_env()
         assert env["AWS_CA_BUNDLE"] == env["NODE_EXTRA_CA_CERTS"] == str(aws.ca_bundle)
         assert env["AWS_ENDPOINT_URL"] == aws.endpoint_url
-        assert env["AWS_ACCESS_KEY_ID"] == settings.LOCAL_AWS_ADMIN_ACCESS_KEY_ID
+        assert env["AWS_ACCESS_KEY_ID"] == ADMIN_ACCESS_KEY_ID
 
 
 def test_state_files_and_stop_by_pid_from_another_handle(tmp_path: Path) -> None:
@@ -94,3 +99,25 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(LocalAwsEmulatorError, match=r"ministack exited .* See .*ministack.log"):
             start_local_aws(port=port, state_dir=tmp_path, timeout=20)
+
+
+def test_default_temp_folder_and_its_tls_key_go_with_stop() -> None:
+    """Without a state_dir, the private temporary folder (TLS key included) is removed by stop()."""
+    aws = start_local_aws(tls=True)
+    try:
+        assert aws.state_dir is not None
+        key = aws.state_dir / "server.key"
+        assert key.is_file() and stat.S_IMODE(aws.state_dir.stat().st_mode) == 0o700
+    finally:
+        aws.stop()
+    assert not aws.state_dir.exists()
+    assert not _alive(aws.pid)
+
+
+def test_a_given_state_dir_is_kept(tmp_path: Path) -> None:
+    """A state_dir the caller gave stays, with its TLS material (deploy reuses it)."""
+    with start_local_aws(tls=True, state_dir=tmp_path) as aws:
+        pass
+    assert (tmp_path / "ca.pem").is_file() and (tmp_path / "server.key").is_file()
+    assert not (tmp_path / "pid").exists()
+    assert not _alive(aws.pid)

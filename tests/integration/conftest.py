@@ -1,46 +1,66 @@
 """Where the integration suite runs, and with which credentials.
 
-Nothing here loads credentials at import time: every decision happens in session fixtures.
+``nox -s tests`` decides once (``cdk/integration_target.py``) and hands the choice over as
+one JSON value, ``BSM_TEST_TARGET``; these fixtures only read it (run by hand without it,
+pytest decides by the same rules). Nothing here loads credentials at import time.
 
-Target (``BSM_TEST_AWS``, set by ``nox -s tests -- --aws local|real``):
+- ``fresh-emulator``: a local AWS emulator, started, deployed into (``cdk.deploy.deploy``
+  with a :class:`~cdk.targets.LocalEmulatorTarget`) and torn down by this test session.
+- ``deployed``: the stack ``nox -s deploy`` made, wherever it runs, reached through the test
+  user's ``.env`` key or, inside GitHub Actions, the CI role through OIDC.
 
-- ``local`` (default): a fresh local AWS emulator, started, deployed into (the project's CDK
-  stack, through ``cdk.deploy.deploy_local``) and torn down by this test session. When a
-  ``.env`` from ``nox -s deploy`` exists and ``BSM_TEST_AWS`` is unset, that ``.env`` (and the
-  endpoint it names) is used instead.
-- ``real``: whatever endpoint the credentials point at: real AWS with the stack deployed by
-  ``nox -s deploy``.
-
-Credentials (``BSM_TEST_CREDENTIALS``: ``dotenv`` or ``oidc``): the test user's ``.env`` key,
-or the CI role through GitHub Actions OIDC. Locally the OIDC tokens are minted by the local
-GitHub OIDC issuer; against real AWS they come from the runner, and the tests that need
-forged tokens (another repository, a wrong audience) step aside with their reason.
+Locally the OIDC tokens are minted by the local GitHub OIDC issuer; against real AWS they come
+from the runner, and the tests that need forged tokens (another repository, a wrong audience)
+step aside with their reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from boto_session_manager import BotoSesManager
-from boto_session_manager.tests import settings
+from cdk import settings
+from cdk.deployment import (
+    OUTPUT_CI_ROLE_ARN,
+    OUTPUT_GITHUB_REPOSITORY,
+    OUTPUT_TEST_ROLE_ARN,
+    OUTPUT_TEST_USER_NAME,
+    Deployment,
+)
+from cdk.errors import ContextError
+from cdk.github_repository import find_repository
+from cdk.integration_target import FRESH_EMULATOR, SKIP, TestTarget, current_test_target
 
 if TYPE_CHECKING:
     from boto_session_manager.testing import GitHubOidcIssuer
     from boto_session_manager.testing.local_aws import LocalAws
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-AWS_VAR = "BSM_TEST_AWS"
-CREDENTIALS_VAR = "BSM_TEST_CREDENTIALS"
-SKIP_VAR = "BSM_TEST_SKIP_INTEGRATION"
-REPOSITORY = f"{settings.GITHUB_OWNER}/{settings.GITHUB_REPOSITORY}"
+
+
+def _repository() -> str:
+    """The repository the stack trusts: found the way ``nox -s deploy`` finds it; in a clone
+    with no GitHub remote, a stand-in (the fresh emulator is pinned to it)."""
+    try:
+        cdk_json = json.loads((PROJECT_DIR / "cdk" / "cdk.json").read_text(encoding="utf-8"))
+        context = cdk_json.get("context") or {}
+        return find_repository(context, os.environ, cwd=PROJECT_DIR).full_name
+    except ContextError:
+        return "octo-org/octo-repo"
+
+
+#: ``OWNER/REPO`` whose jobs the CI role under test trusts.
+REPOSITORY = _repository()
+OWNER, REPOSITORY_NAME = REPOSITORY.split("/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -50,137 +70,115 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
-@dataclass(frozen=True)
-class AwsTarget:
-    """The AWS endpoint under test and how to reach the project's stack there."""
+@dataclass(frozen=True, kw_only=True)
+class AwsTarget(Deployment):
+    """The deployment under test, and how this suite reaches it."""
 
-    kind: str  # "local" or "real"
-    credentials: str  # "dotenv" or "oidc"
-    region: str
-    account_id: str
-    test_user_name: str
-    test_role_arn: str
-    ci_role_arn: str
-    dotenv_path: Path | None = None
-    endpoint_url: str | None = None
-    ca_bundle: str | None = None
+    #: ``dotenv`` (the test user's key) or ``oidc`` (the CI role).
+    credentials: str
     #: Only for the local emulator: admin access, to build extra fixtures.
-    emulator: LocalAws | None = field(default=None, repr=False)
+    emulator: LocalAws | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_local(self) -> bool:
-        """Whether the endpoint is the local emulator, which takes locally minted tokens."""
-        return self.kind == "local"
+        """The same as :attr:`is_emulator` (the name the tests use)."""
+        return self.is_emulator
 
-    def client_kwargs(self) -> dict[str, Any]:
-        """Default client arguments that reach this endpoint."""
-        kwargs: dict[str, Any] = {}
-        if self.endpoint_url:
-            kwargs["endpoint_url"] = self.endpoint_url
-        if self.ca_bundle:
-            kwargs["verify"] = self.ca_bundle
-        return kwargs
-
-    def endpoint_env(self) -> dict[str, str]:
-        """Environment variables that point a subprocess at this endpoint (no credentials)."""
-        env = {"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region}
-        if self.endpoint_url:
-            env["AWS_ENDPOINT_URL"] = self.endpoint_url
-        if self.ca_bundle:
-            env["AWS_CA_BUNDLE"] = self.ca_bundle
-        return env
-
-
-def _role_arn(account_id: str, name: str) -> str:
-    return f"arn:aws:iam::{account_id}:role/{name}"
-
-
-def _is_loopback(url: str | None) -> bool:
-    return (
-        bool(url)
-        and re.match(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])", url or "") is not None
-    )
+    @classmethod
+    def of(
+        cls, deployment: Deployment, *, credentials: str, emulator: LocalAws | None = None
+    ) -> AwsTarget:
+        """The deployment, with the suite's credentials and (locally) the admin handle."""
+        fields = {f.name: getattr(deployment, f.name) for f in dataclasses.fields(Deployment)}
+        return cls(**fields, credentials=credentials, emulator=emulator)
 
 
 @pytest.fixture(scope="session")
-def aws_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsTarget]:
+def test_target() -> TestTarget:
+    """Where ``nox -s tests`` said to run (``BSM_TEST_TARGET``)."""
+    return current_test_target()
+
+
+@pytest.fixture(scope="session")
+def aws_target(
+    test_target: TestTarget, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AwsTarget]:
     """The endpoint under test, with the stack deployed; a fresh local emulator by default."""
-    reason = os.environ.get(SKIP_VAR)
-    if reason:
-        pytest.skip(reason)
-    kind = os.environ.get(AWS_VAR, "")
-    credentials = os.environ.get(CREDENTIALS_VAR) or (
-        "oidc" if os.environ.get("GITHUB_ACTIONS") == "true" and kind == "real" else "dotenv"
-    )
-    dotenv = PROJECT_DIR / settings.DOTENV_PATH
-    if kind in ("", "local") and not (kind == "" and dotenv.is_file()):
-        yield from _fresh_local_stack(tmp_path_factory, credentials)
+    if test_target.stack == SKIP:
+        pytest.skip(test_target.reason)
+    credentials = test_target.credentials or "dotenv"
+    if test_target.stack == FRESH_EMULATOR:
+        yield from _fresh_emulator(tmp_path_factory, credentials)
         return
-    yield _existing_stack(kind or "auto", credentials, dotenv)
+    yield _deployed_stack(test_target, credentials)
 
 
-def _fresh_local_stack(
+def _fresh_emulator(
     tmp_path_factory: pytest.TempPathFactory, credentials: str
 ) -> Iterator[AwsTarget]:
     from boto_session_manager.testing.local_aws import start_local_aws
-    from cdk.deploy import deploy_local, destroy_local
+    from cdk.deploy import deploy, destroy
+    from cdk.targets import LocalEmulatorTarget
 
     state_dir = tmp_path_factory.mktemp("local-aws")
     dotenv = state_dir / ".env"
+    pinned = {"githubOwner": OWNER, "githubRepository": REPOSITORY_NAME,
+              "githubAcceptNameForm": True}  # fmt: skip
     with start_local_aws(tls=True, state_dir=state_dir) as emulator:
-        result = deploy_local(emulator=emulator, dotenv_path=dotenv, log=lambda _m: None)
+        target = LocalEmulatorTarget(emulator=emulator)
+        deployment = deploy(target, dotenv_path=dotenv, context=pinned, log=lambda _m: None)
         try:
-            yield AwsTarget(
-                kind="local",
-                credentials=credentials,
-                region=result.region,
-                account_id=emulator.account_id,
-                test_user_name=result.test_user_name,
-                test_role_arn=result.test_role_arn,
-                ci_role_arn=result.ci_role_arn,
-                dotenv_path=dotenv,
-                endpoint_url=emulator.endpoint_url,
-                ca_bundle=str(emulator.ca_bundle) if emulator.ca_bundle else None,
-                emulator=emulator,
-            )
+            yield AwsTarget.of(deployment, credentials=credentials, emulator=emulator)
         finally:
-            destroy_local(
-                emulator=emulator, dotenv_path=dotenv, stop_emulator=False, log=lambda _m: None
-            )
+            destroy(target, dotenv_path=dotenv, log=lambda _m: None)
 
 
-def _existing_stack(kind: str, credentials: str, dotenv: Path) -> AwsTarget:
+def _deployed_stack(target: TestTarget, credentials: str) -> AwsTarget:
     """The stack that ``nox -s deploy`` made, reached through the .env key or OIDC."""
+    dotenv = Path(target.dotenv_path) if target.dotenv_path else None
+    ci_role_arn = os.environ.get(settings.GITHUB_REPO_VAR_ROLE_ARN, "")
     if credentials == "dotenv":
-        bsm = BotoSesManager.from_dotenv(dotenv)
+        bsm = BotoSesManager.from_dotenv(dotenv or PROJECT_DIR / settings.DOTENV_PATH)
         endpoint = bsm.default_client_kwargs.get("endpoint_url")
         ca_bundle = bsm.default_client_kwargs.get("verify")
     else:
         bsm = BotoSesManager.from_github_oidc(
-            os.environ.get(settings.GITHUB_REPO_VAR_ROLE_ARN, ""),
-            region_name=os.environ.get("AWS_REGION", settings.AWS_REGION),
+            ci_role_arn, region_name=os.environ.get("AWS_REGION", settings.AWS_REGION)
         )
         endpoint, ca_bundle = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_CA_BUNDLE")
-    account_id = bsm.aws_account_id
+    # the test principals may not read CloudFormation: the outputs follow the project's names
+    role = f"arn:aws:iam::{bsm.aws_account_id}:role/"
+    outputs = {
+        OUTPUT_TEST_USER_NAME: settings.TEST_IAM_USER_NAME,
+        OUTPUT_TEST_ROLE_ARN: role + settings.TEST_IAM_ROLE_NAME,
+        OUTPUT_CI_ROLE_ARN: (ci_role_arn if credentials == "oidc" else "")
+        or role + settings.CI_IAM_ROLE_NAME,
+    }
+    deployment = Deployment.from_outputs(
+        outputs,
+        stack_name=settings.CFN_STACK_NAME,
+        region=bsm.aws_region or settings.AWS_REGION,
+        endpoint_url=endpoint,
+        ca_bundle=ca_bundle if isinstance(ca_bundle, str) else None,
+        dotenv_path=dotenv if credentials == "dotenv" else None,
+    )
     emulator = None
-    if _is_loopback(endpoint):  # the emulator `nox -s deploy` started: admin access too
+    if deployment.is_emulator:  # the emulator `nox -s deploy` started: admin access too
         from boto_session_manager.testing.local_aws import find_local_aws
 
         found = find_local_aws(PROJECT_DIR / settings.LOCAL_AWS_STATE_DIR)
         emulator = found if found is not None and found.endpoint_url == endpoint else None
-    return AwsTarget(
-        kind="local" if _is_loopback(endpoint) else "real",
-        credentials=credentials,
-        region=bsm.aws_region or settings.AWS_REGION,
-        account_id=account_id,
-        test_user_name=settings.TEST_IAM_USER_NAME,
-        test_role_arn=_role_arn(account_id, settings.TEST_IAM_ROLE_NAME),
-        ci_role_arn=_role_arn(account_id, settings.CI_IAM_ROLE_NAME),
-        dotenv_path=dotenv if credentials == "dotenv" else None,
-        endpoint_url=endpoint,
-        ca_bundle=ca_bundle,
-        emulator=emulator,
-    )
+    if emulator is not None:  # admin access reads the real outputs (the trusted repository)
+        from cdk.cloudformation import stack_outputs
+
+        cfn = emulator.boto3_session().client("cloudformation", **emulator.client_kwargs())
+        deployment = dataclasses.replace(
+            deployment,
+            github_repository=(stack_outputs(cfn, settings.CFN_STACK_NAME) or {}).get(
+                OUTPUT_GITHUB_REPOSITORY, ""
+            ),
+        )
+    return AwsTarget.of(deployment, credentials=credentials, emulator=emulator)
 
 
 @pytest.fixture(scope="session")
@@ -202,7 +200,7 @@ def user_bsm(aws_target: AwsTarget) -> BotoSesManager:
 @pytest.fixture
 def oidc_environ(aws_target: AwsTarget, github_oidc_issuer: GitHubOidcIssuer) -> Mapping[str, str]:
     """Runner variables for an OIDC job of this repository (local issuer, or the real runner)."""
-    if aws_target.is_local:
+    if aws_target.is_emulator:
         from boto_session_manager.testing import GitHubRunContext
 
         github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
@@ -226,8 +224,13 @@ def ci_bsm(aws_target: AwsTarget, oidc_environ: Mapping[str, str]) -> BotoSesMan
 @pytest.fixture
 def forging_issuer(aws_target: AwsTarget, github_oidc_issuer: GitHubOidcIssuer) -> GitHubOidcIssuer:
     """The local issuer, for tokens the trust policy must refuse (local emulator only)."""
-    if not aws_target.is_local:
+    if not aws_target.is_emulator:
         pytest.skip("forged tokens are only judged by the local emulator; AWS checks signatures")
+    if aws_target.github_repository not in ("", REPOSITORY):
+        pytest.skip(
+            f"the deployed CI role trusts {aws_target.github_repository}, this clone is "
+            f"{REPOSITORY}: deploy again here, or run `nox -s tests -- --aws local`"
+        )
     return github_oidc_issuer
 
 

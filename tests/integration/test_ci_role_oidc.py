@@ -21,9 +21,8 @@ from boto_session_manager.testing import (
 )
 from boto_session_manager.testing.local_aws import LocalAws
 from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
-from boto_session_manager.tests import settings
 
-from .conftest import REPOSITORY, AwsTarget
+from .conftest import OWNER, REPOSITORY, REPOSITORY_NAME, AwsTarget
 
 WHOAMI = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
 
@@ -122,9 +121,9 @@ class TestTrustBoundary:
     @pytest.mark.parametrize(
         "repository",
         [
-            f"{settings.GITHUB_OWNER}/another-repository",
+            f"{OWNER}/another-repository",
             f"{REPOSITORY}-evil",
-            f"someone-else/{settings.GITHUB_REPOSITORY}",
+            f"someone-else/{REPOSITORY_NAME}",
         ],
         ids=["other-repository", "repo-evil", "other-owner"],
     )
@@ -161,8 +160,8 @@ def narrowed_role(local_emulator: LocalAws) -> Iterator[str]:
     iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
     provider_arn, _ = github_provider_arn(iam)
     subject = GitHubSubjectFilter(
-        owner=settings.GITHUB_OWNER,
-        repository=settings.GITHUB_REPOSITORY,
+        owner=OWNER,
+        repository=REPOSITORY_NAME,
         branches=("main",),
         environments=("prod",),
     )

@@ -70,8 +70,8 @@ class TestFromDotenv:
         assert bsm.default_client_kwargs["endpoint_url"] == "http://y"
 
     def test_missing_file_names_the_file(self, tmp_path: Path) -> None:
-        """A missing .env raises an error naming the path and `nox -s deploy`."""
-        with pytest.raises(DotenvFileNotFoundError, match=r"nope\.env.*nox -s deploy"):
+        """A missing .env raises an error naming the path and the variables it needs."""
+        with pytest.raises(DotenvFileNotFoundError, match=r"nope\.env.*AWS_ACCESS_KEY_ID"):
             BotoSesManager.from_dotenv(tmp_path / "nope.env")
 
     def test_missing_variable_names_file_and_variable(self, tmp_path: Path) -> None:

@@ -1,20 +1,26 @@
-"""How `nox -s tests` picks the endpoint and credentials of the integration suite."""
+"""How `nox -s tests` picks the integration suite's stack and credentials, and hands them on."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from boto_session_manager.tests.target_selection import (
-    AWS_VAR,
-    CREDENTIALS_VAR,
-    SKIP_VAR,
+from boto_session_manager.credentials.dotenv_file import dotenv_has_access_key
+from cdk.integration_target import (
+    TARGET_VAR,
     TargetError,
+    TestTarget,
     choose_test_target,
+    current_test_target,
     split_test_arguments,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = {"ACTIONS_ID_TOKEN_REQUEST_URL": "http://x/t?a=1", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "r"}
 ROLE = {"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci"}
 
@@ -32,24 +38,27 @@ def test_nothing_configured_means_a_fresh_emulator(tmp_path: Path) -> None:
     target = choose_test_target(
         aws=None, credentials=None, environ={}, dotenv_path=tmp_path / ".env"
     )
-    assert (target.aws, target.credentials) == ("local", "dotenv")
-    assert target.env == {AWS_VAR: "local", CREDENTIALS_VAR: "dotenv"}
+    assert (target.stack, target.credentials) == ("fresh-emulator", "dotenv")
     assert "fresh local emulator" in target.describe()
 
 
 def test_local_dotenv_is_used(dotenv: Path) -> None:
     """A .env with a key is used at the endpoint it names."""
     target = choose_test_target(aws=None, credentials=None, environ={}, dotenv_path=dotenv)
-    assert target.credentials == "dotenv" and AWS_VAR not in target.env
+    assert (target.stack, target.credentials, target.dotenv_path) == (
+        "deployed",
+        "dotenv",
+        str(dotenv),
+    )
 
 
 def test_github_actions_with_token_uses_oidc(tmp_path: Path) -> None:
-    """Inside GitHub Actions with an ID token the suite runs on real AWS through OIDC."""
+    """Inside GitHub Actions with an ID token the suite runs on the deployed stack through OIDC."""
     environ = {"GITHUB_ACTIONS": "true", **TOKEN, **ROLE}
     target = choose_test_target(
         aws=None, credentials=None, environ=environ, dotenv_path=tmp_path / "x"
     )
-    assert target.env == {AWS_VAR: "real", CREDENTIALS_VAR: "oidc"}
+    assert (target.stack, target.credentials) == ("deployed", "oidc")
     assert "r" not in target.describe().split()  # the request token is never printed
 
 
@@ -69,18 +78,16 @@ def test_fork_pull_request_skips_integration(tmp_path: Path) -> None:
     target = choose_test_target(
         aws=None, credentials=None, environ={"GITHUB_ACTIONS": "true"}, dotenv_path=tmp_path / "x"
     )
-    assert target.aws == "skip"
-    assert "fork" in target.env[SKIP_VAR] and "id-token: write" in target.env[SKIP_VAR]
+    assert target.stack == "skip"
+    assert "fork" in target.reason and "id-token: write" in target.reason
 
 
 def test_explicit_choices_win(dotenv: Path) -> None:
     """--aws local wins over a .env; --aws real --credentials dotenv uses the .env key."""
-    assert (
-        choose_test_target(aws="local", credentials=None, environ={}, dotenv_path=dotenv).aws
-        == "local"
-    )
+    local = choose_test_target(aws="local", credentials=None, environ={}, dotenv_path=dotenv)
+    assert local.stack == "fresh-emulator"
     real = choose_test_target(aws="real", credentials="dotenv", environ={}, dotenv_path=dotenv)
-    assert real.env == {AWS_VAR: "real", CREDENTIALS_VAR: "dotenv"}
+    assert (real.stack, real.credentials) == ("deployed", "dotenv")
 
 
 def test_impossible_explicit_choices_are_errors(tmp_path: Path) -> None:
@@ -103,3 +110,92 @@ def test_split_arguments_keeps_pytest_options() -> None:
         ["-x", "tests/unit"],
     )
     assert split_test_arguments([]) == (None, None, [])
+
+
+class TestOneJudgeOfDotenv:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=''\n",
+            'AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=""\n',
+            "AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY= # no value\n",
+            "AWS_ACCESS_KEY_ID=AKIAEXAMPLE\n# AWS_SECRET_ACCESS_KEY=commented-out\n",
+            "export AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nexport AWS_SECRET_ACCESS_KEY=s3cr3t\n",
+            "AWS_ACCESS_KEY_ID = 'AKIAEXAMPLE'\nAWS_SECRET_ACCESS_KEY = \"s3cr3t\"\n",
+        ],
+        ids=[
+            "single-quoted-empty",
+            "double-quoted-empty",
+            "comment-only",
+            "commented-out",
+            "export",
+            "spaced-quoted",
+        ],
+    )
+    def test_selection_agrees_with_the_library(self, tmp_path: Path, text: str) -> None:
+        """Nox uses the .env exactly when the library's dotenv_has_access_key says it has a key."""
+        path = tmp_path / ".env"
+        path.write_text(text)
+        target = choose_test_target(aws=None, credentials=None, environ={}, dotenv_path=path)
+        assert (target.stack == "deployed") is dotenv_has_access_key(path)
+
+    def test_quoted_empty_secret_is_no_key(self, tmp_path: Path) -> None:
+        """A quoted empty secret is no key: the suite deploys a fresh emulator instead."""
+        path = tmp_path / ".env"
+        path.write_text("AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=''\n")
+        target = choose_test_target(aws=None, credentials=None, environ={}, dotenv_path=path)
+        assert target.stack == "fresh-emulator"
+
+
+class TestOneSerializedValue:
+    def test_round_trip(self, dotenv: Path) -> None:
+        """The target survives the JSON hand-over to pytest unchanged."""
+        target = choose_test_target(aws=None, credentials=None, environ={}, dotenv_path=dotenv)
+        assert TestTarget.from_json(target.to_json()) == target
+        assert json.loads(target.to_json())["dotenv_path"] == str(dotenv)
+
+    def test_fixtures_read_what_nox_decided(self, tmp_path: Path) -> None:
+        """With BSM_TEST_TARGET set, the fixtures take it as is, whatever else is around."""
+        given = TestTarget("skip", None, "told so")
+        environ = {TARGET_VAR: given.to_json(), "GITHUB_ACTIONS": "true", **TOKEN, **ROLE}
+        assert current_test_target(environ, dotenv_path=tmp_path / ".env") == given
+
+    def test_without_it_the_same_rules_decide(self, tmp_path: Path) -> None:
+        """Run by hand (no BSM_TEST_TARGET), pytest decides by the rules nox uses."""
+        target = current_test_target({}, dotenv_path=tmp_path / ".env")
+        assert target.stack == "fresh-emulator"
+
+    @pytest.mark.parametrize("text", ["not json", '{"stack": "mars", "credentials": null, '
+                                      '"reason": "x"}', '{"stack": "skip"}'])  # fmt: skip
+    def test_a_broken_value_is_a_clear_error(self, text: str) -> None:
+        """A value that is not a target names the variable."""
+        with pytest.raises(TargetError, match=TARGET_VAR):
+            TestTarget.from_json(text)
+
+    def test_module_prints_the_json_nox_passes_on(self, tmp_path: Path) -> None:
+        """`python -m cdk.integration_target --aws local` prints the one JSON line nox reads."""
+        env = {k: v for k, v in os.environ.items() if k not in (TARGET_VAR, "GITHUB_ACTIONS")}
+        result = subprocess.run(
+            [sys.executable, "-m", "cdk.integration_target", "--aws", "local"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        target = TestTarget.from_json(result.stdout.strip().splitlines()[-1])
+        assert target.stack == "fresh-emulator"
+
+    def test_module_error_is_one_line(self, tmp_path: Path) -> None:
+        """An impossible choice exits 1 with one error line."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ACTIONS_ID_TOKEN")}
+        result = subprocess.run(
+            [sys.executable, "-m", "cdk.integration_target", "--credentials", "oidc"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1
+        assert result.stderr.count("\n") == 1 and "id-token: write" in result.stderr

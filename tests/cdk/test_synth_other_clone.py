@@ -1,0 +1,99 @@
+"""Adopted elsewhere: in a clone whose origin is another GitHub repository, `nox -s synth`
+pins the CI role to that repository with no file edited (it runs ``python -m cdk.deploy synth``
+in the session's venv, as here), once with GitHub's API (a local stand-in) reporting the
+immutable form, once with the API out of reach."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conftest import FakeGitHub  # tests/cdk/conftest.py
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+ORIGIN = "git@github.com:someone/their-project.git"
+SUB = "token.actions.githubusercontent.com:sub"
+
+
+def _clone(tmp_path: Path) -> Path:
+    """The project's CDK app in a fresh git repository whose origin is someone else's."""
+    clone = tmp_path / "clone"
+    ignore = shutil.ignore_patterns("node_modules", "__pycache__", "cdk.context.json")
+    shutil.copytree(PROJECT_DIR / "cdk", clone / "cdk", ignore=ignore)
+    shutil.copy(PROJECT_DIR / ".gitignore", clone / ".gitignore")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=clone, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=clone, check=True)
+    subprocess.run([*git, "commit", "-qm", "their copy"], cwd=clone, check=True)
+    subprocess.run([*git, "remote", "add", "origin", ORIGIN], cwd=clone, check=True)
+    return clone
+
+
+def _synth(clone: Path, api_url: str) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "BSM_"))}
+    env.update({"GITHUB_API_URL": api_url, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    result = subprocess.run(
+        [sys.executable, "-m", "cdk.deploy", "synth"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    [template] = (clone / "cdk.out").glob("*.template.json")
+    roles = json.loads(template.read_text())["Resources"].values()
+    patterns = [
+        statement["Condition"]["StringLike"][SUB]
+        for role in roles
+        if role["Type"] == "AWS::IAM::Role"
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        if statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    ]
+    return result, patterns
+
+
+def _changed(clone: Path) -> list[str]:
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True
+    )
+    return status.stdout.splitlines()
+
+
+def test_immutable_form_from_the_api(tmp_path: Path, github: FakeGitHub) -> None:
+    """The API says immutable: the role trusts repo:someone@11/their-project@22:* only."""
+    github.serve_repository(
+        "someone/their-project", owner_id=11, repository_id=22,
+        customization={"use_default": True, "use_immutable_subject": True},
+    )  # fmt: skip
+    clone = _clone(tmp_path)
+    result, patterns = _synth(clone, github.url)
+    assert patterns == [["repo:someone@11/their-project@22:*"]]
+    assert f"GitHub repository someone/their-project (from the origin remote ({ORIGIN}))" in (
+        result.stdout
+    )
+    assert _changed(clone) == ["?? cdk/cdk.context.json"]  # only CDK's lookup cache
+    cached = json.loads((clone / "cdk" / "cdk.context.json").read_text())
+    assert cached["github-oidc-subject:repository=someone/their-project"]["ownerId"] == 11
+
+
+def test_api_out_of_reach(tmp_path: Path) -> None:
+    """No API: the role trusts the name form of that repository, and the log says how to add
+    the ids; no file changes."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    clone = _clone(tmp_path)
+    result, patterns = _synth(clone, closed)
+    assert patterns == [["repo:someone/their-project:*"]]
+    assert "WARNING: cannot reach GitHub's API" in result.stdout
+    assert "-c githubOwnerId=OWNER_ID -c githubRepositoryId=REPO_ID" in result.stdout
+    assert _changed(clone) == []
