@@ -20,7 +20,7 @@ from typing import TextIO
 from .engine import Machine, Rehearsal
 from .errors import RehearsalError
 from .preflight import preflight
-from .project import PROJECT_DIR, REPOSITORY, ROLE_VARIABLE, AwsSide, deployed_stack
+from .project import PROJECT_DIR, ROLE_VARIABLE, AwsSide, deployed_stack, rehearsed_repository
 from .scenarios import SCENARIOS, Scenario
 from .workflow import load_workflow
 from .workspace import machine_environment, snapshot_working_tree
@@ -73,11 +73,13 @@ def _variables(pairs: Sequence[str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _aws(kind: str, state_dir: Path, variables: dict[str, str]) -> Iterator[AwsSide]:
+def _aws(
+    kind: str, state_dir: Path, variables: dict[str, str], repository: str
+) -> Iterator[AwsSide]:
     if kind == "none":
         yield AwsSide(variables=variables)
         return
-    with deployed_stack(state_dir) as side:
+    with deployed_stack(state_dir, repository) as side:
         yield AwsSide({**side.variables, **variables}, side.endpoint_env, side.source)
 
 
@@ -105,24 +107,25 @@ def rehearse(
         workflow, scenario, job_ids, variables=names, variables_source=source,
         role_variable=ROLE_VARIABLE,
     )  # fmt: skip
+    repository, found_in = rehearsed_repository()
     root = Path(tempfile.mkdtemp(prefix="rehearsal-"))
     try:
-        workspace = root / "work" / REPOSITORY.partition("/")[2]
+        workspace = root / "work" / repository.partition("/")[2]
         for folder in ("temp", "tool-cache", "aws"):
             (root / folder).mkdir()
         sha = snapshot_working_tree(project_dir, workspace)
         started = time.monotonic()
         if aws == "local":
             print("starting the local AWS emulator and deploying the stack into it", file=out)
-        with _aws(aws, root / "aws", given) as side:
+        with _aws(aws, root / "aws", given, repository) as side:
             run = GitHubRunContext(
-                repository=REPOSITORY, ref=scenario.ref, sha=sha, event_name=scenario.event_name,
+                repository=repository, ref=scenario.ref, sha=sha, event_name=scenario.event_name,
                 head_ref=scenario.head_ref, base_ref=scenario.base_ref, workflow=workflow.name,
                 workflow_path=_relative(workflow_path, project_dir),
             )  # fmt: skip
             with GitHubOidcIssuer(context=run) as issuer:
                 machine = Machine(
-                    repository=REPOSITORY, variables=side.variables, variables_source=side.source,
+                    repository=repository, variables=side.variables, variables_source=side.source,
                     aws_env=side.endpoint_env, base_env=machine_environment(os.environ),
                     workspace=workspace, runner_temp=root / "temp", tool_cache=root / "tool-cache",
                     sha=sha, role_variable=ROLE_VARIABLE,
@@ -131,7 +134,8 @@ def rehearse(
                     workflow, scenario, machine, issuer, out=out, all_combinations=all_combinations
                 )
                 rehearsal.say(
-                    f"rehearsing {workflow.path} for {scenario.description}: {REPOSITORY} at "
+                    f"rehearsing {workflow.path} for {scenario.description}: {repository} "
+                    f"({found_in}) at "
                     f"{scenario.ref}; jobs {', '.join(job_ids)}; AWS: "
                     f"{side.source if aws == 'local' else 'none'}"
                 )

@@ -1,31 +1,44 @@
 """This repository's side of the rehearsal: which repository it is, and AWS with the stack.
 
-``deployed_stack`` starts the local AWS emulator, deploys the project's stack into it (the
-same ``cdk.deploy.deploy_local`` as ``nox -s deploy -- local``) and gives the workflow:
+The rehearsed repository is found the way ``nox -s deploy`` finds it (CDK context,
+``GITHUB_REPOSITORY`` inside Actions, the ``origin`` remote); a clone without a GitHub remote
+rehearses a stand-in, ``octo-org/octo-repo``, as the integration tests do.
 
-- ``vars.AWS_ROLE_ARN``: the CI role of that stack, as ``nox -s deploy -- aws`` publishes it;
+``deployed_stack`` starts the local AWS emulator, deploys the project's stack into it (the
+same ``cdk.deploy.deploy`` as ``nox -s deploy -- local``, pinned to that repository and to
+the name form of ``sub``, so nothing asks GitHub's API) and gives the workflow:
+
+- ``vars.AWS_ROLE_ARN``: the stack's CI role, as ``nox -s deploy -- aws`` publishes it;
 - the endpoint: ``AWS_ENDPOINT_URL`` and ``AWS_CA_BUNDLE``, the only variables the machine
   adds to a job (no credentials: the job reaches AWS through OIDC, as on GitHub).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from boto_session_manager.tests import settings
+from cdk import settings
 
-__all__ = ["PROJECT_DIR", "REPOSITORY", "ROLE_VARIABLE", "AwsSide", "deployed_stack"]
+__all__ = [
+    "PROJECT_DIR",
+    "ROLE_VARIABLE",
+    "STAND_IN_REPOSITORY",
+    "AwsSide",
+    "deployed_stack",
+    "rehearsed_repository",
+]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-#: The repository the CI role trusts, and so the one the rehearsal's tokens name.
-REPOSITORY = f"{settings.GITHUB_OWNER}/{settings.GITHUB_REPOSITORY}"
 #: The repository variable holding the CI role ARN (and the env name the library reads).
 ROLE_VARIABLE = settings.GITHUB_REPO_VAR_ROLE_ARN
+#: Rehearsed when the clone names no GitHub repository (the integration tests' stand-in).
+STAND_IN_REPOSITORY = "octo-org/octo-repo"
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,19 @@ class AwsSide:
     variables: dict[str, str] = field(default_factory=dict)
     endpoint_env: dict[str, str] = field(default_factory=dict)
     source: str = "the command line (--var)"
+
+
+def rehearsed_repository(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """``(OWNER/REPO, where the name came from)``."""
+    from cdk.errors import ContextError
+    from cdk.github_repository import find_repository
+
+    try:
+        cdk_json = json.loads((PROJECT_DIR / "cdk" / "cdk.json").read_text(encoding="utf-8"))
+        found = find_repository(cdk_json.get("context") or {}, environ, cwd=PROJECT_DIR)
+    except ContextError:
+        return STAND_IN_REPOSITORY, "a stand-in: this clone names no GitHub repository"
+    return found.full_name, found.source
 
 
 @contextmanager
@@ -67,22 +93,26 @@ def _restore(saved: tuple[int, int]) -> None:
 
 
 @contextmanager
-def deployed_stack(state_dir: Path) -> Iterator[AwsSide]:
-    """A fresh local emulator with the project's stack; stopped on exit."""
+def deployed_stack(state_dir: Path, repository: str) -> Iterator[AwsSide]:
+    """A fresh local emulator with the project's stack trusting ``repository``; stopped on exit."""
     from boto_session_manager.testing.local_aws import start_local_aws
-    from cdk.deploy import deploy_local
+    from cdk.deploy import deploy
+    from cdk.github_repository import OWNER_CONTEXT_KEY, REPOSITORY_CONTEXT_KEY
+    from cdk.targets import LocalEmulatorTarget
 
+    owner, _, name = repository.partition("/")
+    context = {OWNER_CONTEXT_KEY: owner, REPOSITORY_CONTEXT_KEY: name, "githubAcceptNameForm": True}
     with start_local_aws(tls=True, state_dir=state_dir) as emulator:
         with _output_to(state_dir / "deploy.log"):  # the CDK CLI's progress, kept aside
-            result = deploy_local(
+            deployment = deploy(
+                LocalEmulatorTarget(emulator=emulator),
                 project_dir=PROJECT_DIR,
-                emulator=emulator,
                 dotenv_path=state_dir / "test-user.env",  # never in the job's workspace
+                context=context,
                 log=print,
             )
-        assert emulator.ca_bundle is not None
         yield AwsSide(
-            variables={ROLE_VARIABLE: result.ci_role_arn},
+            variables={ROLE_VARIABLE: deployment.ci_role_arn},
             endpoint_env={
                 "AWS_ENDPOINT_URL": emulator.endpoint_url,
                 "AWS_CA_BUNDLE": str(emulator.ca_bundle),

@@ -10,10 +10,12 @@ import pytest
 
 from rehearsal import SCENARIOS, RehearsalError, rehearse
 from rehearsal.cli import main
+from rehearsal.project import rehearsed_repository
 
 FIXTURES = Path(__file__).resolve().parent / "workflows"
 ROLE = {"AWS_ROLE_ARN": "arn:aws:iam::000000000000:role/ci"}
-REPOSITORY_SUB = "repo:MacHu-GWU/boto_session_manager-project"
+REPOSITORY = rehearsed_repository()[0]
+REPOSITORY_SUB = f"repo:{REPOSITORY}"
 
 
 def run(name: str, scenario: str = "push", **options: object) -> tuple[bool, str]:
@@ -47,7 +49,7 @@ class TestRunnerFiles:
     def test_path_and_contexts(self, log: str) -> None:
         """$GITHUB_PATH reaches later steps; github.* and GITHUB_* name the rehearsed run."""
         assert "tool-on-path" in log
-        assert "event=push ref=refs/heads/main repo=MacHu-GWU/boto_session_manager-project" in log
+        assert f"event=push ref=refs/heads/main repo={REPOSITORY}" in log
 
     def test_matrix_from_needs_outputs(self, log: str) -> None:
         """fromJSON(needs.produce.outputs.letters) makes one job per letter."""
