@@ -4,15 +4,21 @@ All statements run in the same ``timeit`` harness (names are locals of the timed
 and the figure is the best of several repeats, in nanoseconds per operation, loop overhead
 included for all alike (it is shown on its own as ``pass``). The manager has static example
 keys and region us-east-1: building an S3 client needs no network.
+
+The cached ``get_client(..., config=...)`` path is timed twice: with one ``Config`` object
+reused (the usual module-level ``CONFIG``) and with a new, equal ``Config(...)`` each call
+(which once built a new client each time); the number of clients the latter builds over 300
+calls, and the memory it keeps, are counted too.
 """
 
 from __future__ import annotations
 
 import time
 import timeit
+import tracemalloc
 from typing import Any
 
-from .report import Row, compare, format_seconds
+from .report import Row, compare, format_count, format_seconds
 
 __all__ = [
     "ACCESS_KEY_ID",
@@ -84,6 +90,73 @@ def _fresh_client_seconds(*, ops: int = 10) -> float:
     return best
 
 
+#: Calls with a new, equal Config each, for the construction count and the memory kept.
+CONFIG_CALLS = 300
+_CONFIG_STATEMENT = 'bsm.get_client("s3", config=Config(retries={"max_attempts": 2}))'
+
+
+def _new_config_each_call() -> tuple[int, int]:
+    """(clients built, bytes still allocated) after CONFIG_CALLS calls with new equal Configs."""
+    from botocore.config import Config
+
+    bsm = example_manager()
+    built: list[str] = []
+    bsm.boto_ses.events.register("creating-client-class", lambda **_: built.append("client"))
+    bsm.get_client("s3", config=Config(retries={"max_attempts": 2}))  # the one build
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(CONFIG_CALLS):
+            bsm.get_client("s3", config=Config(retries={"max_attempts": 2}))
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return len(built), kept
+
+
+def _config_rows(fresh: float) -> tuple[list[Row], str]:
+    """Rows for the cached ``get_client(..., config=...)`` path."""
+    from botocore.config import Config
+
+    bsm = example_manager()
+    namespace: dict[str, Any] = {"bsm": bsm, "Config": Config, "CONFIG": Config(retries={})}
+    bsm.get_client("s3", config=namespace["CONFIG"])
+    bsm.get_client("s3", config=Config(retries={"max_attempts": 2}))
+    reused = per_op_seconds('bsm.get_client("s3", config=CONFIG)', namespace)
+    new_each = per_op_seconds(_CONFIG_STATEMENT, namespace)
+    new_config = per_op_seconds('Config(retries={"max_attempts": 2})', namespace)
+    built, kept = _new_config_each_call()
+    rows = [
+        compare(
+            'cached `bsm.get_client("s3", config=CONFIG)` vs fresh `boto3.Session().client("s3")`',
+            reused,
+            fresh,
+            limit=0.001,
+        ),
+        compare(
+            'cached `bsm.get_client("s3", config=Config(...))`, new equal Config each call, '
+            'vs fresh `boto3.Session().client("s3")`',
+            new_each,
+            fresh,
+            limit=0.01,
+        ),
+        Row(
+            what=f"{CONFIG_CALLS} calls with a new equal `Config(...)` each: clients built",
+            measured=format_count(built, "construction")
+            + f", {kept / 1024:.0f} KiB kept after the first",
+            target="1",
+            met=built == 1,
+        ),
+    ]
+    note = (
+        "config path: `get_client` keys a Config by its options, read once per Config object; "
+        f"making the new `Config(...)` itself costs {format_seconds(new_config)} of the "
+        f"{format_seconds(new_each)} per call; memory kept is tracemalloc's count of bytes "
+        f"still allocated after {CONFIG_CALLS} calls."
+    )
+    return rows, note
+
+
 def client_access_rows() -> tuple[list[Row], list[str]]:
     """Rows for cached client access, and notes on how they were measured."""
     bsm = example_manager()
@@ -129,7 +202,10 @@ def client_access_rows() -> tuple[list[Row], list[str]]:
             fresh,
         ),
     ]
+    config_rows, config_note = _config_rows(fresh)
+    rows.extend(config_rows)
     notes = [
+        config_note,
         "client access: timeit, best of 7 repeats, per op, loop overhead included for all "
         f"(an empty statement costs {format_seconds(t['pass'])}); a fresh client is the best "
         "of 10 `boto3.Session(...).client('s3')` after one warm-up (each a new session, so "

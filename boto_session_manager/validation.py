@@ -11,6 +11,7 @@ __all__ = [
     "MIN_DURATION_SECONDS",
     "validate_duration_seconds",
     "validate_role_arn",
+    "validate_role_request",
     "validate_role_session_name",
 ]
 
@@ -50,3 +51,13 @@ def validate_role_session_name(role_session_name: str) -> str:
     ):
         raise InvalidRoleSessionNameError(role_session_name=role_session_name)
     return role_session_name
+
+
+def validate_role_request(role_arn: str, *, duration_seconds: int, role_session_name: str) -> str:
+    """Check everything a role request names, before any network call; return the session name.
+
+    The one check every role source (assume role, web identity) runs.
+    """
+    validate_role_arn(role_arn)
+    validate_duration_seconds(duration_seconds)
+    return validate_role_session_name(role_session_name)

@@ -15,14 +15,18 @@ from __future__ import annotations
 import codecs
 import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..exceptions import DotenvFileError, DotenvFileNotFoundError, DotenvVariableError
+from ..region import resolve_region
+from . import SessionSetup
 from .urls import shown_url
 
-__all__ = ["DotenvCredentials", "dotenv_has_access_key", "read_dotenv_credentials"]
+__all__ = ["DotenvCredentials", "build_dotenv", "dotenv_has_access_key", "read_dotenv_credentials"]
 
 ACCESS_KEY_ID_VAR = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY_VAR = "AWS_SECRET_ACCESS_KEY"  # noqa: S105 - a variable name
@@ -182,3 +186,35 @@ def _relative_to(dotenv_path: Path, value: str | None) -> str | None:
     if value is None or Path(value).is_absolute():
         return value
     return str(dotenv_path.parent / value)
+
+
+def build_dotenv(
+    path: str | os.PathLike[str] = ".env",
+    *,
+    access_key_id_var: str = ACCESS_KEY_ID_VAR,
+    secret_access_key_var: str = SECRET_ACCESS_KEY_VAR,
+    region_name: str | None = None,
+    default_client_kwargs: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SessionSetup:
+    """The setup of a manager on the ``.env`` key; arguments win over the file.
+
+    Region: ``region_name``, else the file's, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``
+    from ``environ`` (default ``os.environ``), else the profile's.
+    """
+    found = read_dotenv_credentials(
+        path, access_key_id_var=access_key_id_var, secret_access_key_var=secret_access_key_var
+    )
+    client_kwargs: dict[str, Any] = {}
+    if found.endpoint_url:
+        client_kwargs["endpoint_url"] = found.endpoint_url
+    if found.ca_bundle:
+        client_kwargs["verify"] = found.ca_bundle
+    client_kwargs.update(default_client_kwargs or {})
+    return SessionSetup(
+        aws_access_key_id=found.access_key_id,
+        aws_secret_access_key=found.secret_access_key,
+        aws_session_token=found.session_token,
+        region_name=resolve_region(region_name or found.region_name, environ),
+        default_client_kwargs=client_kwargs,
+    )

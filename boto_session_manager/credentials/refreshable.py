@@ -2,18 +2,21 @@
 
 botocore's ``RefreshableCredentials`` refresh ahead of expiry: in the advisory window one
 thread refreshes while the others keep the old credentials; in the mandatory window callers
-wait. This module adds three small things around it, using only botocore's public API:
+wait. This module adds a few small things around it, using only botocore's public API:
 
 - a credential provider that fetches the first credentials lazily, once, under a lock (so 64
   threads making their first call at once cause one fetch), and then hands out one
   ``RefreshableCredentials`` built with its public constructor;
 - refresh windows sized to the credentials' lifetime (botocore's 15/10 minutes would refresh
   900-second credentials on every call);
-- a record of the latest expiry and of the number of fetches;
 - recovery when the endpoint stops honouring credentials before their expiry (an STS
   endpoint restarted, a session revoked): a request refused with ``InvalidClientTokenId`` or
   ``ExpiredToken`` makes the credentials look expired to botocore's clock, so botocore does a
   mandatory refresh, and the request is retried once, re-signed with the new credentials.
+  At most one such forced refresh per generation of credentials, and none within
+  :attr:`LazyRefreshableProvider.FORCED_REFRESH_BACKOFF` of the last one: refusals in that
+  window are raised as they are, so an endpoint that refuses everything cannot cause a storm
+  of token fetches and STS calls.
 
 It is imported only when a refreshing manager is built, so it may import botocore at the top.
 """
@@ -44,10 +47,24 @@ STALE_CREDENTIAL_ERRORS = frozenset(
 )
 #: How far a forced refresh moves the credentials' clock: past any credentials' expiry.
 _FORCE_SKEW = timedelta(days=3650)
+#: Where a request's context records the generation of credentials it was sent with.
+_GENERATION_KEY = "boto_session_manager.credential_generation"
 
 #: botocore's default windows (seconds before expiry).
 ADVISORY_SECONDS = 15 * 60
 MANDATORY_SECONDS = 10 * 60
+
+
+def refresh_windows(duration_seconds: int) -> tuple[int, int]:
+    """The (advisory, mandatory) windows for credentials living ``duration_seconds``.
+
+    botocore's 15 and 10 minutes, shrunk to a third and a sixth of shorter lifetimes: 900-second
+    credentials refresh 300 s before expiry (advisory) and 150 s before (mandatory).
+    """
+    return (
+        min(ADVISORY_SECONDS, duration_seconds // 3),
+        min(MANDATORY_SECONDS, duration_seconds // 6),
+    )
 
 
 class NoCache(dict[str, Any]):
@@ -63,9 +80,17 @@ class NoCache(dict[str, Any]):
 
 
 class LazyRefreshableProvider(CredentialProvider):
-    """A credential provider whose credentials are fetched on first use, then refreshed."""
+    """A credential provider whose credentials are fetched on first use, then refreshed.
 
-    CANONICAL_NAME = "BotoSessionManager"
+    Diagnostics (read-only, for tests, benchmarks and logs): :attr:`fetches`, the number of
+    credentials fetched so far (the current generation), and :attr:`latest_expiry`.
+    """
+
+    #: botocore asks providers it does not define to start their canonical name with "custom".
+    CANONICAL_NAME = "custom-boto-session-manager"
+    #: After a refresh forced by a refusal, further refusals within this time are raised as
+    #: they are instead of forcing another refresh.
+    FORCED_REFRESH_BACKOFF = timedelta(seconds=30)
 
     def __init__(
         self,
@@ -81,20 +106,27 @@ class LazyRefreshableProvider(CredentialProvider):
         self._duration_seconds = duration_seconds
         self._time_fetcher = time_fetcher
         self._lock = threading.Lock()
-        self._count_lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._credentials: RefreshableCredentials | None = None
         self._forced = False
+        self._forced_generation: int | None = None
+        self._last_forced_at: datetime | None = None
+        #: Diagnostic: how many times credentials were fetched (the current generation).
         self.fetches = 0
+        #: Diagnostic: the expiry of the newest credentials, ``None`` before the first fetch.
         self.latest_expiry: datetime | None = None
+
+    def _clock(self) -> datetime:
+        return self._time_fetcher() if self._time_fetcher else datetime.now(timezone.utc)
 
     def _now(self) -> datetime:
         """The credentials' clock: the real (or injected) one, pushed ahead when forced."""
-        now = self._time_fetcher() if self._time_fetcher else datetime.now(timezone.utc)
+        now = self._clock()
         return now + _FORCE_SKEW if self._forced else now
 
     def _fetch(self) -> dict[str, Any]:
         metadata = self._refresh()
-        with self._count_lock:
+        with self._state_lock:
             self.fetches += 1
             self.latest_expiry = parse_timestamp(metadata["expiry_time"])
             self._forced = False
@@ -102,8 +134,31 @@ class LazyRefreshableProvider(CredentialProvider):
 
     def force_refresh(self) -> None:
         """Make the next use of the credentials refresh them first (a mandatory refresh)."""
-        with self._count_lock:
+        with self._state_lock:
             self._forced = True
+            self._forced_generation = self.fetches
+            self._last_forced_at = self._clock()
+
+    def refresh_after_refusal(self, generation: int | None) -> bool:
+        """Whether to retry a request the endpoint refused with the credentials of ``generation``.
+
+        Yes when newer credentials exist already, or a refresh of these is under way; else
+        force one, unless one was forced within :attr:`FORCED_REFRESH_BACKOFF`.
+        """
+        with self._state_lock:
+            current = self.fetches
+            if generation is not None and generation < current:
+                return True
+            if self._forced_generation == current:
+                return True
+            now = self._clock()
+            last = self._last_forced_at
+            if last is not None and now - last < self.FORCED_REFRESH_BACKOFF:
+                return False
+            self._forced = True
+            self._forced_generation = current
+            self._last_forced_at = now
+            return True
 
     def load(self) -> RefreshableCredentials:
         """The credentials: fetched once on first call, refreshed by botocore afterwards."""
@@ -113,6 +168,7 @@ class LazyRefreshableProvider(CredentialProvider):
         with self._lock:
             if self._credentials is None:
                 metadata = self._fetch()
+                advisory, mandatory = refresh_windows(self._duration_seconds)
                 self._credentials = RefreshableCredentials(
                     access_key=metadata["access_key"],
                     secret_key=metadata["secret_key"],
@@ -121,8 +177,8 @@ class LazyRefreshableProvider(CredentialProvider):
                     refresh_using=self._fetch,
                     method=self.method,
                     time_fetcher=self._now,
-                    advisory_timeout=min(ADVISORY_SECONDS, self._duration_seconds // 3),
-                    mandatory_timeout=min(MANDATORY_SECONDS, self._duration_seconds // 6),
+                    advisory_timeout=advisory,
+                    mandatory_timeout=mandatory,
                 )
             return self._credentials
 
@@ -133,12 +189,14 @@ def refreshing_session(
     """A new botocore session whose credential-provider component is just ``provider``.
 
     Its clients retry a request once, with refreshed credentials, when the endpoint says the
-    credentials are no longer valid.
+    credentials are no longer valid (see the module docstring for the limits).
     """
     session = botocore.session.Session()
     session.register_component("credential_provider", CredentialResolver(providers=[provider]))
+    handler = _RefreshOnStaleCredentials(provider)
+    session.register("before-call", handler.record_generation)
     # botocore-stubs types every handler as returning None; needs-retry handlers return a delay
-    session.register("needs-retry", _RefreshOnStaleCredentials(provider))  # type: ignore[arg-type]
+    session.register("needs-retry", handler)  # type: ignore[arg-type]
     if region_name:
         session.set_config_variable("region", region_name)
     return session
@@ -150,12 +208,31 @@ class _RefreshOnStaleCredentials:
     def __init__(self, provider: LazyRefreshableProvider) -> None:
         self._provider = provider
 
-    def __call__(self, response: Any = None, attempts: int = 0, **_kwargs: Any) -> int | None:
+    def record_generation(self, context: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+        """``before-call``: note which generation of credentials the request starts with."""
+        if context is not None:
+            context[_GENERATION_KEY] = self._provider.fetches
+
+    def __call__(
+        self,
+        response: Any = None,
+        attempts: int = 0,
+        request_dict: dict[str, Any] | None = None,
+        **_kwargs: Any,
+    ) -> int | None:
         if response is None or attempts != 1:
             return None
         code = response[1].get("Error", {}).get("Code") if isinstance(response[1], dict) else None
         if code not in STALE_CREDENTIAL_ERRORS:
             return None
+        context = (request_dict or {}).get("context") or {}
+        if not self._provider.refresh_after_refusal(context.get(_GENERATION_KEY)):
+            logger.info(
+                "the endpoint refused the credentials (%s) again within %d s of a forced "
+                "refresh: not refreshing",
+                code,
+                self._provider.FORCED_REFRESH_BACKOFF.total_seconds(),
+            )
+            return None
         logger.info("the endpoint refused the credentials (%s): refreshing and retrying", code)
-        self._provider.force_refresh()
         return 0

@@ -1,4 +1,4 @@
-"""Web identity tokens and their exchange for AWS credentials.
+"""Web identity tokens and their exchange for AWS credentials, and the builder of that source.
 
 A *token loader* is any callable that returns a fresh JWT; it is the one swappable piece
 (the way botocore's web-identity provider takes one). Two come with the library:
@@ -6,6 +6,9 @@ A *token loader* is any callable that returns a fresh JWT; it is the one swappab
 over HTTP, :class:`FileTokenLoader` reads ``AWS_WEB_IDENTITY_TOKEN_FILE``. The exchange itself is
 botocore's ``AssumeRoleWithWebIdentityCredentialFetcher`` (an unsigned call), wrapped to retry
 ``InvalidIdentityToken`` and to turn STS refusals into errors that say what to fix.
+
+:func:`build_web_identity` puts the pieces together, top to bottom: check the inputs, make
+the exchange, hand it to a refreshing credential provider, attach that to a botocore session.
 """
 
 from __future__ import annotations
@@ -20,18 +23,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..exceptions import (
     ExpiredWebIdentityTokenError,
     RoleTrustError,
     WebIdentityTokenFileError,
 )
+from ..region import resolve_region
+from ..validation import validate_role_request
+from . import SessionSetup
 from .github_token import DEFAULT_AUDIENCE, GitHubOidcTokenLoader
-
-if TYPE_CHECKING:
-    pass
+from .sts_clients import shared_session, sts_client_creator
 
 __all__ = [
     "DEFAULT_AUDIENCE",
@@ -39,9 +44,9 @@ __all__ = [
     "GitHubOidcTokenLoader",
     "TokenLoader",
     "WebIdentityExchange",
+    "build_web_identity",
     "default_role_session_name",
     "token_claims",
-    "unsigned_client_creator",
 ]
 
 logger = logging.getLogger("boto_session_manager")
@@ -124,36 +129,15 @@ class FileTokenLoader:
         return f"FileTokenLoader(path={str(self.path)!r})"
 
 
-_shared_session_lock = threading.Lock()
-_shared_session: list[Any] = []
-
-
-def unsigned_client_creator(defaults: Mapping[str, Any]) -> Callable[..., Any]:
-    """A ``client_creator`` for the unsigned STS call, from one process-wide botocore session.
-
-    ``AssumeRoleWithWebIdentity`` is unsigned, so the session needs no credentials (botocore
-    does not even look for them); sharing it means the service model is loaded once per
-    process instead of once per manager (about 40 ms). Creation is serialised: botocore
-    sessions are not safe for concurrent ``create_client`` calls.
-    """
-
-    def create_client(service_name: str, **kwargs: Any) -> Any:
-        import botocore.session
-
-        with _shared_session_lock:
-            if not _shared_session:
-                _shared_session.append(botocore.session.Session())
-            return _shared_session[0].create_client(service_name, **{**defaults, **kwargs})
-
-    return create_client
-
-
 class WebIdentityExchange:
     """``sts:AssumeRoleWithWebIdentity`` for one role, a fresh token each time it is called.
 
     Called by botocore's refreshable credentials whenever they need refreshing. Retries
     ``InvalidIdentityToken`` (STS could not verify the token *yet*) with backoff, and turns
     ``AccessDenied`` and ``ExpiredTokenException`` into errors that say what to fix.
+
+    Diagnostic (read-only): :attr:`sts_calls`, the ``AssumeRoleWithWebIdentity`` requests
+    sent, every HTTP attempt counted (botocore's own retries too).
     """
 
     def __init__(
@@ -178,6 +162,8 @@ class WebIdentityExchange:
         self._invalid_token_attempts = invalid_token_attempts
         self._backoff_base = backoff_base
         self._sleep = sleep
+        self._count_lock = threading.Lock()
+        #: Diagnostic: ``AssumeRoleWithWebIdentity`` HTTP requests sent so far.
         self.sts_calls = 0
         self._fetcher = AssumeRoleWithWebIdentityCredentialFetcher(
             client_creator=self._counting(client_creator),
@@ -189,10 +175,17 @@ class WebIdentityExchange:
 
     def _counting(self, client_creator: Callable[..., Any]) -> Callable[..., Any]:
         def create(service_name: str, **kwargs: Any) -> Any:
-            self.sts_calls += 1
-            return client_creator(service_name, **kwargs)
+            client = client_creator(service_name, **kwargs)
+            client.meta.events.register(
+                "before-send.sts.AssumeRoleWithWebIdentity", self._count_request
+            )
+            return client
 
         return create
+
+    def _count_request(self, **_kwargs: Any) -> None:
+        with self._count_lock:
+            self.sts_calls += 1
 
     def _load_token(self) -> str:
         token = self._token_loader()
@@ -229,3 +222,53 @@ class WebIdentityExchange:
         return (
             f"WebIdentityExchange(role_arn={self.role_arn!r}, token_loader={self._token_loader!r})"
         )
+
+
+def build_web_identity(
+    role_arn: str,
+    *,
+    token_loader: TokenLoader,
+    role_session_name: str | None = None,
+    duration_seconds: int = 3600,
+    region_name: str | None = None,
+    default_client_kwargs: Mapping[str, Any] | None = None,
+    time_fetcher: Callable[[], datetime] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SessionSetup:
+    """A refreshing manager's setup for ``role_arn`` through ``sts:AssumeRoleWithWebIdentity``.
+
+    Nothing is fetched here: the first use of the credentials asks ``token_loader`` for a
+    token and exchanges it; every refresh does both again. ``environ`` (default
+    ``os.environ``) gives the region (``AWS_REGION``, ``AWS_DEFAULT_REGION``) and, inside
+    GitHub Actions, the default role session name.
+    """
+    from .refreshable import LazyRefreshableProvider, refreshing_session
+
+    session_name = validate_role_request(
+        role_arn,
+        duration_seconds=duration_seconds,
+        role_session_name=role_session_name or default_role_session_name(environ),
+    )
+    region = resolve_region(region_name, environ)
+    client_kwargs = dict(default_client_kwargs or {})
+    sts_kwargs = {**client_kwargs, "region_name": region} if region else client_kwargs
+    exchange = WebIdentityExchange(
+        role_arn=role_arn,
+        token_loader=token_loader,
+        client_creator=sts_client_creator(shared_session(), sts_kwargs),
+        role_session_name=session_name,
+        duration_seconds=duration_seconds,
+    )
+    provider = LazyRefreshableProvider(
+        exchange,
+        method="assume-role-with-web-identity",
+        duration_seconds=duration_seconds,
+        time_fetcher=time_fetcher,
+    )
+    return SessionSetup(
+        botocore_session=refreshing_session(provider, region_name=region),
+        region_name=region,
+        default_client_kwargs=client_kwargs,
+        credential_provider=provider,
+        web_identity_exchange=exchange,
+    )

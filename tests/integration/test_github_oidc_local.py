@@ -8,9 +8,8 @@ against the local one only.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,32 +114,29 @@ def test_token_endpoint_failing_twice_then_answering(
 
 
 def test_sixty_four_threads_one_token_one_sts_call(
-    github_oidc_issuer: GitHubOidcIssuer, oidc_role: OidcRole
+    github_oidc_issuer: GitHubOidcIssuer,
+    oidc_role: OidcRole,
+    sts_proxy: Callable[..., Any],
+    run_at_once: Callable[..., tuple[list[Any], list[BaseException]]],
 ) -> None:
-    """64 threads making their first call at once cause one token fetch and one STS call."""
+    """64 threads making their first call at once cause one token fetch and one STS call
+    (counted at the wire, by a proxy in front of the emulator)."""
     github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
-    bsm = manager(github_oidc_issuer, oidc_role)
+    proxy = sts_proxy(
+        oidc_role.client_kwargs["endpoint_url"], oidc_role.client_kwargs.get("verify")
+    )
+    bsm = BotoSesManager.from_github_oidc(
+        oidc_role.arn,
+        environ=github_oidc_issuer.environ(),
+        region_name="us-east-1",
+        default_client_kwargs={"endpoint_url": proxy.url},
+    )
     sts = bsm.sts_client
-    barrier = threading.Barrier(64)
-    arns: list[str] = []
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            arns.append(sts.get_caller_identity()["Arn"])
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(64)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    arns, errors = run_at_once(lambda: sts.get_caller_identity()["Arn"])
     assert errors == []
     assert len(arns) == 64 and len(set(arns)) == 1
     assert github_oidc_issuer.tokens_served == 1
-    assert bsm.web_identity_exchange is not None and bsm.web_identity_exchange.sts_calls == 1
+    assert proxy.calls["AssumeRoleWithWebIdentity"] == 1
 
 
 def test_refresh_fetches_a_new_token(

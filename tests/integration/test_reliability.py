@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from collections.abc import Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from boto_session_manager import BotoSesManager
 from boto_session_manager.credentials.github_token import GitHubOidcTokenLoader
@@ -123,59 +120,6 @@ class TestSecretScan:
         return messages
 
 
-class _FaultyStsProxy:
-    """A real HTTP proxy to the emulator that answers InvalidIdentityToken N times first."""
-
-    def __init__(self, upstream: str, ca_bundle: str | None, failures: int) -> None:
-        self.upstream, self.ca_bundle, self.failures = upstream, ca_bundle, failures
-        self.web_identity_calls = 0
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                """Silence the request log."""
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if b"Action=AssumeRoleWithWebIdentity" in body:
-                    proxy.web_identity_calls += 1
-                    if proxy.failures > 0:
-                        proxy.failures -= 1
-                        self._answer(
-                            400,
-                            b"<ErrorResponse><Error><Type>Sender</Type>"
-                            b"<Code>InvalidIdentityToken</Code><Message>Couldn't "
-                            b"retrieve verification key</Message></Error>"
-                            b"<RequestId>1</RequestId></ErrorResponse>",
-                        )
-                        return
-                headers = dict(self.headers.items())  # Host too: it is part of the signature
-                answer = requests.post(
-                    proxy.upstream + self.path,
-                    data=body,
-                    headers=headers,
-                    timeout=30,
-                    verify=proxy.ca_bundle or True,
-                )
-                self._answer(answer.status_code, answer.content)
-
-            def _answer(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 class TestFaults:
     def test_token_endpoint_fails_twice_then_answers(
         self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer
@@ -193,23 +137,21 @@ class TestFaults:
         assert forging_issuer.requests_received == 3 and forging_issuer.tokens_served == 1
 
     def test_sts_invalid_identity_token_once(
-        self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer
+        self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer, sts_proxy: Any
     ) -> None:
         """STS answering InvalidIdentityToken once is retried with a fresh token."""
-        proxy = _FaultyStsProxy(aws_target.endpoint_url or "", aws_target.ca_bundle, failures=1)
-        try:
-            forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
-            ci = BotoSesManager.from_github_oidc(
-                aws_target.ci_role_arn,
-                environ=forging_issuer.environ(),
-                region_name=aws_target.region,
-                default_client_kwargs={"endpoint_url": proxy.url},
-            )
-            assert ":assumed-role/" in ci.principal_arn
-            assert proxy.web_identity_calls == 2
-            assert forging_issuer.tokens_served == 2
-        finally:
-            proxy.close()
+        proxy = sts_proxy(aws_target.endpoint_url or "", aws_target.ca_bundle)
+        proxy.refuse("AssumeRoleWithWebIdentity", "InvalidIdentityToken", count=1)
+        forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
+        ci = BotoSesManager.from_github_oidc(
+            aws_target.ci_role_arn,
+            environ=forging_issuer.environ(),
+            region_name=aws_target.region,
+            default_client_kwargs={"endpoint_url": proxy.url},
+        )
+        assert ":assumed-role/" in ci.principal_arn
+        assert proxy.calls["AssumeRoleWithWebIdentity"] == 2
+        assert forging_issuer.tokens_served == 2
 
 
 @pytest.fixture
@@ -267,7 +209,7 @@ def test_emulator_restart_between_calls_of_a_refreshing_manager(
 
 class TestLoad:
     def test_64_threads_1000_calls_one_token_one_sts_call(
-        self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer
+        self, aws_target: AwsTarget, forging_issuer: GitHubOidcIssuer, run_at_once: Any
     ) -> None:
         """64 threads x 1,000 calls through one OIDC manager: no error, one token, one STS call."""
         forging_issuer.context = GitHubRunContext(repository=REPOSITORY)
@@ -277,34 +219,22 @@ class TestLoad:
             region_name=aws_target.region,
             default_client_kwargs=aws_target.client_kwargs(),
         )
-        errors: list[BaseException] = []
-        done = [0]
-        lock = threading.Lock()
-        barrier = threading.Barrier(64)
         from botocore.config import Config
 
         config = Config(max_pool_connections=64)
+        clients = [ci.get_client("sts", config=config) for _ in range(64)]
+        assert len({id(client) for client in clients}) == 1
 
-        def worker() -> None:
-            client = ci.get_client("sts", config=config)
-            barrier.wait()
-            try:
-                for _ in range(1000):
-                    client.get_caller_identity()
-                    with lock:
-                        done[0] += 1
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+        def thousand_calls() -> int:
+            for _ in range(1000):
+                clients[0].get_caller_identity()
+            return 1000
 
         started = time.monotonic()
-        threads = [threading.Thread(target=worker) for _ in range(64)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        done, errors = run_at_once(thousand_calls)
         elapsed = time.monotonic() - started
         assert errors == []
-        assert done[0] == 64_000
+        assert sum(done) == 64_000
         assert forging_issuer.tokens_served == 1
         assert ci.web_identity_exchange is not None and ci.web_identity_exchange.sts_calls == 1
         print(f"64 x 1000 calls in {elapsed:.1f} s ({64_000 / elapsed:.0f} calls/s)")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,26 +13,10 @@ from boto_session_manager.manager import BotoSesManager
 #: Nothing listens here: a request that escapes a test fails at once instead of reaching AWS.
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 
+pytestmark = pytest.mark.usefixtures("isolated_aws_env")
 
-@pytest.fixture(autouse=True)
-def isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep the developer's AWS configuration out of unit tests."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
-def make_bsm() -> BotoSesManager:
-    """A manager with AWS's documented example keys, pointed at a dead local endpoint."""
-    return BotoSesManager(
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        region_name="us-east-1",
-        default_client_kwargs={"endpoint_url": DEAD_ENDPOINT},
-    )
+MakeBsm = Callable[..., BotoSesManager]
+RunAtOnce = Callable[..., tuple[list[Any], list[BaseException]]]
 
 
 class _Source:
@@ -54,20 +36,20 @@ class _Source:
 
 
 class TestOnBotoSesManager:
-    def test_attribute_is_the_get_client_default_client(self) -> None:
+    def test_attribute_is_the_get_client_default_client(self, make_bsm: MakeBsm) -> None:
         """``bsm.s3_client`` is the very client ``bsm.get_client("s3")`` returns."""
         bsm = make_bsm()
         assert bsm.s3_client is bsm.get_client("s3")
         assert bsm.get_client("s3") is bsm.s3_client
         assert bsm.s3_client is not bsm.get_client("s3", region_name="eu-west-1")
 
-    def test_client_is_configured_like_get_client(self) -> None:
+    def test_client_is_configured_like_get_client(self, make_bsm: MakeBsm) -> None:
         """The attribute's client has the manager's region and default endpoint."""
         bsm = make_bsm()
         assert bsm.sts_client.meta.region_name == "us-east-1"
         assert bsm.sts_client.meta.endpoint_url == DEAD_ENDPOINT
 
-    def test_clear_cache_gives_a_new_client(self) -> None:
+    def test_clear_cache_gives_a_new_client(self, make_bsm: MakeBsm) -> None:
         """After clear_cache ``bsm.s3_client`` is a new client, again get_client's own."""
         bsm = make_bsm()
         old = bsm.s3_client
@@ -77,23 +59,15 @@ class TestOnBotoSesManager:
         assert new is not old
         assert new is bsm.get_client("s3")
 
-    def test_sixty_four_threads_first_touch_build_one_client(self) -> None:
+    def test_sixty_four_threads_first_touch_build_one_client(
+        self, make_bsm: MakeBsm, run_at_once: RunAtOnce
+    ) -> None:
         """64 threads reading ``bsm.s3_client`` at once get one object, built once."""
         bsm = make_bsm()
         built: list[str] = []
         bsm.boto_ses.events.register("creating-client-class", lambda **_: built.append("s3"))
-        barrier = threading.Barrier(64)
-        results: list[Any] = []
-
-        def worker() -> None:
-            barrier.wait()
-            results.append(bsm.s3_client)
-
-        threads = [threading.Thread(target=worker) for _ in range(64)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results, errors = run_at_once(lambda: bsm.s3_client)
+        assert errors == []
         assert len(results) == 64
         assert len({id(client) for client in results}) == 1
         assert built == ["s3"]

@@ -8,7 +8,7 @@ import os
 import stat
 import subprocess
 import sys
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +32,10 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/project-boto_session_manager"
 #: Nothing listens here: a request that escapes a test fails at once instead of reaching AWS.
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 
+pytestmark = pytest.mark.usefixtures("isolated_aws_env")
 
-def make_bsm(**kwargs: Any) -> BotoSesManager:
-    """A manager with static example keys, pointed at a dead local endpoint."""
-    params: dict[str, Any] = {
-        "aws_access_key_id": ACCESS_KEY_ID,
-        "aws_secret_access_key": SECRET_ACCESS_KEY,
-        "region_name": "us-east-1",
-        "default_client_kwargs": {"endpoint_url": DEAD_ENDPOINT},
-    }
-    params.update(kwargs)
-    return BotoSesManager(**params)
+MakeBsm = Callable[..., BotoSesManager]
+RunAtOnce = Callable[..., tuple[list[Any], list[BaseException]]]
 
 
 def assumed_credentials(expiration: dt.datetime) -> dict[str, Any]:
@@ -59,17 +52,6 @@ def assumed_credentials(expiration: dt.datetime) -> dict[str, Any]:
             "Arn": "arn:aws:sts::123456789012:assumed-role/project-boto_session_manager/bsm",
         },
     }
-
-
-@pytest.fixture(autouse=True)
-def isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep the developer's AWS configuration out of unit tests."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 class TestImport:
@@ -98,7 +80,7 @@ class TestImport:
 
 
 class TestClientCache:
-    def test_same_arguments_give_the_same_client(self) -> None:
+    def test_same_arguments_give_the_same_client(self, make_bsm: MakeBsm) -> None:
         """Asking twice with the same arguments returns the cached object."""
         bsm = make_bsm()
         assert bsm.get_client("s3") is bsm.get_client("s3")
@@ -107,7 +89,7 @@ class TestClientCache:
             "s3", region_name="eu-west-1"
         )
 
-    def test_two_regions_give_two_clients(self) -> None:
+    def test_two_regions_give_two_clients(self, make_bsm: MakeBsm) -> None:
         """A second region gets its own client, not the first region's."""
         bsm = make_bsm()
         default = bsm.get_client("s3")
@@ -116,7 +98,7 @@ class TestClientCache:
         assert default.meta.region_name == "us-east-1"
         assert eu.meta.region_name == "eu-west-1"
 
-    def test_every_argument_is_part_of_the_key(self) -> None:
+    def test_every_argument_is_part_of_the_key(self, make_bsm: MakeBsm) -> None:
         """Endpoint, config and other arguments each make a distinct cache entry."""
         bsm = make_bsm()
         clients = {
@@ -130,41 +112,33 @@ class TestClientCache:
             "http://127.0.0.1:10"
         )
 
-    def test_default_client_kwargs_apply_and_can_be_overridden(self) -> None:
+    def test_default_client_kwargs_apply_and_can_be_overridden(self, make_bsm: MakeBsm) -> None:
         """default_client_kwargs reach every client; explicit arguments win."""
         bsm = make_bsm()
         assert bsm.get_client("sts").meta.endpoint_url == DEAD_ENDPOINT
         other = bsm.get_client("sts", endpoint_url="http://127.0.0.1:11")
         assert other.meta.endpoint_url == "http://127.0.0.1:11"
 
-    def test_resources_are_cached_per_argument_set(self) -> None:
+    def test_resources_are_cached_per_argument_set(self, make_bsm: MakeBsm) -> None:
         """get_resource caches like get_client, keyed by every argument."""
         bsm = make_bsm()
         assert bsm.get_resource("s3") is bsm.get_resource("s3")
         assert bsm.get_resource("s3") is not bsm.get_resource("s3", region_name="eu-west-1")
 
-    def test_sixty_four_threads_build_one_client(self) -> None:
+    def test_sixty_four_threads_build_one_client(
+        self, make_bsm: MakeBsm, run_at_once: RunAtOnce
+    ) -> None:
         """64 threads asking at once for an uncached client get one object, built once."""
         bsm = make_bsm()
         built: list[str] = []
         bsm.boto_ses.events.register("creating-client-class", lambda **kwargs: built.append("s3"))
-        barrier = threading.Barrier(64)
-        results: list[Any] = []
-
-        def worker() -> None:
-            barrier.wait()
-            results.append(bsm.get_client("s3"))
-
-        threads = [threading.Thread(target=worker) for _ in range(64)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results, errors = run_at_once(lambda: bsm.get_client("s3"))
+        assert errors == []
         assert len(results) == 64
         assert len({id(client) for client in results}) == 1
         assert built == ["s3"]
 
-    def test_clear_cache_rebuilds(self) -> None:
+    def test_clear_cache_rebuilds(self, make_bsm: MakeBsm) -> None:
         """After clear_cache the session and clients are new objects."""
         bsm = make_bsm()
         ses, client = bsm.boto_ses, bsm.get_client("s3")
@@ -174,7 +148,7 @@ class TestClientCache:
 
 
 class TestIdentity:
-    def test_one_call_fills_all_three_facts(self) -> None:
+    def test_one_call_fills_all_three_facts(self, make_bsm: MakeBsm) -> None:
         """A single GetCallerIdentity answers user id, account id and ARN."""
         bsm = make_bsm()
         with Stubber(bsm.sts_client) as stub:
@@ -196,7 +170,7 @@ class TestIdentity:
             "arn:aws:iam::12******9012:user/project-boto_session_manager"
         )
 
-    def test_account_alias_none_and_value(self) -> None:
+    def test_account_alias_none_and_value(self, make_bsm: MakeBsm) -> None:
         """The alias is None when the account has none, else the first alias."""
         bsm = make_bsm()
         with Stubber(bsm.iam_client) as stub:
@@ -207,7 +181,9 @@ class TestIdentity:
             stub.add_response("list_account_aliases", {"AccountAliases": ["my-team"]})
             assert other.aws_account_alias == "my-team"
 
-    def test_print_who_am_i_is_masked_by_default(self, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_print_who_am_i_is_masked_by_default(
+        self, capsys: pytest.CaptureFixture[str], make_bsm: MakeBsm
+    ) -> None:
         """print_who_am_i masks the account id unless asked not to."""
         bsm = make_bsm()
         with Stubber(bsm.sts_client) as sts, Stubber(bsm.iam_client) as iam:
@@ -226,13 +202,13 @@ class TestIdentity:
         assert "123456789012" not in masked and "12******9012" in masked
         assert "123456789012" in plain
 
-    def test_aws_region(self) -> None:
+    def test_aws_region(self, make_bsm: MakeBsm) -> None:
         """aws_region is the session's region."""
         assert make_bsm(region_name="eu-central-1").aws_region == "eu-central-1"
 
 
 class TestAssumeRole:
-    def test_arguments_reach_sts_with_their_boto3_names(self) -> None:
+    def test_arguments_reach_sts_with_their_boto3_names(self, make_bsm: MakeBsm) -> None:
         """external_id, MFA, tags, policy and source identity reach STS under boto3's names."""
         bsm = make_bsm()
         expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
@@ -273,7 +249,7 @@ class TestAssumeRole:
         assert assumed.aws_region == "us-east-1"
         assert assumed.default_client_kwargs == {"endpoint_url": DEAD_ENDPOINT}
 
-    def test_expiry_of_static_and_assumed_managers(self) -> None:
+    def test_expiry_of_static_and_assumed_managers(self, make_bsm: MakeBsm) -> None:
         """Long-term keys never expire; assumed credentials expire at STS's Expiration."""
         bsm = make_bsm()
         assert bsm.expiration_time is None
@@ -295,20 +271,22 @@ class TestAssumeRole:
             "arn:aws:s3:::bucket",
         ],
     )
-    def test_invalid_role_arn_fails_before_network(self, role_arn: str) -> None:
+    def test_invalid_role_arn_fails_before_network(self, role_arn: str, make_bsm: MakeBsm) -> None:
         """A malformed role ARN raises a clear error and no request is sent."""
         bsm = make_bsm()
         with pytest.raises(InvalidRoleArnError, match="Invalid IAM role ARN"):
             bsm.assume_role(role_arn)
 
     @pytest.mark.parametrize("duration", [0, 899, 43201, 3600.5, True])
-    def test_invalid_duration_fails_before_network(self, duration: Any) -> None:
+    def test_invalid_duration_fails_before_network(self, duration: Any, make_bsm: MakeBsm) -> None:
         """Durations outside 900..43200 s are rejected with the accepted range."""
         with pytest.raises(InvalidDurationError, match="900 to 43200"):
             make_bsm().assume_role(ROLE_ARN, duration_seconds=duration)
 
     @pytest.mark.parametrize("name", ["a", "x" * 65, "has space", "slash/", "é-accent"])
-    def test_invalid_role_session_name_fails_before_network(self, name: str) -> None:
+    def test_invalid_role_session_name_fails_before_network(
+        self, name: str, make_bsm: MakeBsm
+    ) -> None:
         """Session names outside 2..64 chars of [\\w+=,.@-] are rejected."""
         with pytest.raises(InvalidRoleSessionNameError, match="2 to 64"):
             make_bsm().assume_role(ROLE_ARN, role_session_name=name)
@@ -320,7 +298,7 @@ class TestAssumeRole:
         assert validate_role_arn("arn:aws:iam::123456789012:role/a/b/c-role")
         assert validate_role_arn("arn:aws-cn:iam::123456789012:role/r")
 
-    def test_auto_refresh_is_lazy(self) -> None:
+    def test_auto_refresh_is_lazy(self, make_bsm: MakeBsm) -> None:
         """auto_refresh returns at once without any call, through a credential provider."""
         bsm = make_bsm()
         assumed = bsm.assume_role(ROLE_ARN, auto_refresh=True)
@@ -331,7 +309,7 @@ class TestAssumeRole:
 
 
 class TestHandOff:
-    def test_env_returns_credentials_without_touching_os_environ(self) -> None:
+    def test_env_returns_credentials_without_touching_os_environ(self, make_bsm: MakeBsm) -> None:
         """env() holds the credentials and region; os.environ is unchanged."""
         before = dict(os.environ)
         env = make_bsm(aws_session_token=SESSION_TOKEN).env()
@@ -343,7 +321,7 @@ class TestHandOff:
         assert env["AWS_ENDPOINT_URL"] == DEAD_ENDPOINT
 
     def test_env_drops_a_profile_that_would_shadow_the_keys(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_bsm: MakeBsm
     ) -> None:
         """AWS_PROFILE and a stale session token are removed from the handed-off env."""
         config = tmp_path / "config"
@@ -355,7 +333,7 @@ class TestHandOff:
         assert "AWS_PROFILE" not in env
         assert "AWS_SESSION_TOKEN" not in env
 
-    def test_env_feeds_a_real_subprocess(self) -> None:
+    def test_env_feeds_a_real_subprocess(self, make_bsm: MakeBsm) -> None:
         """A child process started with env() sees the credentials."""
         code = "import os; print(os.environ['AWS_ACCESS_KEY_ID'], os.environ['AWS_REGION'])"
         out = subprocess.run(
@@ -368,7 +346,7 @@ class TestHandOff:
         assert out == [ACCESS_KEY_ID, "us-east-1"]
 
     def test_awscli_sets_and_restores_os_environ(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_bsm: MakeBsm
     ) -> None:
         """awscli() sets the variables for the block and restores the old ones after."""
         config = tmp_path / "config"
@@ -390,7 +368,7 @@ class TestHandOff:
         assert os.environ["AWS_PROFILE"] == "previous-profile"
         assert "AWS_SECRET_ACCESS_KEY" not in os.environ
 
-    def test_awscli_restores_even_on_error(self) -> None:
+    def test_awscli_restores_even_on_error(self, make_bsm: MakeBsm) -> None:
         """An exception inside the block still restores the environment."""
         with pytest.raises(RuntimeError), make_bsm().awscli():
             raise RuntimeError("boom")
@@ -420,7 +398,7 @@ class TestHandOff:
 
 
 class TestSnapshots:
-    def test_round_trip_keeps_credentials_region_and_expiry(self) -> None:
+    def test_round_trip_keeps_credentials_region_and_expiry(self, make_bsm: MakeBsm) -> None:
         """from_snapshot(to_snapshot()) gives the same credentials, region and expiry."""
         expiry = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
         bsm = make_bsm(aws_session_token=SESSION_TOKEN, expiration_time=expiry)
@@ -432,7 +410,7 @@ class TestSnapshots:
         assert again.aws_region == "us-east-1"
         assert again.default_client_kwargs["endpoint_url"] == DEAD_ENDPOINT
 
-    def test_temp_snapshot_is_private_and_removed(self) -> None:
+    def test_temp_snapshot_is_private_and_removed(self, make_bsm: MakeBsm) -> None:
         """The snapshot file has mode 0600 while in use and is gone after."""
         bsm = make_bsm()
         with bsm.temp_snapshot() as path:
@@ -440,30 +418,26 @@ class TestSnapshots:
             assert BotoSesManager.from_snapshot_file(path).aws_access_key_id == ACCESS_KEY_ID
         assert not path.exists()
 
-    def test_nested_and_concurrent_snapshots_do_not_clobber(self) -> None:
+    def test_nested_and_concurrent_snapshots_do_not_clobber(
+        self, make_bsm: MakeBsm, run_at_once: RunAtOnce
+    ) -> None:
         """Each use gets its own path; nested and threaded uses keep their own files."""
         first, second = make_bsm(), make_bsm(aws_access_key_id="AKIASECONDEXAMPLE000")
         with first.temp_snapshot() as p1, second.temp_snapshot() as p2:
             assert p1 != p2
             assert BotoSesManager.from_snapshot_file(p1).aws_access_key_id == ACCESS_KEY_ID
             assert BotoSesManager.from_snapshot_file(p2).aws_access_key_id == "AKIASECONDEXAMPLE000"
-        paths: list[Path] = []
-        lock = threading.Lock()
 
-        def worker() -> None:
+        def use_a_snapshot() -> tuple[Path, str]:
             with first.temp_snapshot() as path:
-                with lock:
-                    paths.append(path)
-                assert json.loads(path.read_text())["aws_access_key_id"] == ACCESS_KEY_ID
+                return path, json.loads(path.read_text())["aws_access_key_id"]
 
-        threads = [threading.Thread(target=worker) for _ in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert len(set(paths)) == 16
+        results, errors = run_at_once(use_a_snapshot, 16)
+        assert errors == []
+        assert len({path for path, _ in results}) == 16
+        assert {key for _, key in results} == {ACCESS_KEY_ID}
 
-    def test_snapshot_across_a_subprocess(self) -> None:
+    def test_snapshot_across_a_subprocess(self, make_bsm: MakeBsm) -> None:
         """A child process rebuilds the manager from the snapshot file."""
         code = (
             "import sys; from boto_session_manager import BotoSesManager as B; "
@@ -475,7 +449,7 @@ class TestSnapshots:
             )
         assert out.stdout.strip() == ACCESS_KEY_ID
 
-    def test_explicit_path_is_used_and_removed(self, tmp_path: Path) -> None:
+    def test_explicit_path_is_used_and_removed(self, tmp_path: Path, make_bsm: MakeBsm) -> None:
         """temp_snapshot(path) writes there and removes it on exit."""
         target = tmp_path / "snap.json"
         with make_bsm().temp_snapshot(target) as path:
@@ -484,7 +458,7 @@ class TestSnapshots:
 
 
 class TestRepr:
-    def test_repr_shows_facts_and_never_a_secret(self) -> None:
+    def test_repr_shows_facts_and_never_a_secret(self, make_bsm: MakeBsm) -> None:
         """repr has region, profile, expiry and a masked key id, and no secret."""
         text = repr(make_bsm(aws_session_token=SESSION_TOKEN))
         assert "us-east-1" in text and "profile_name=None" in text
@@ -498,52 +472,64 @@ class TestRepr:
 
 
 class TestRefreshingAssumeRole:
-    def test_mfa_token_callable_is_asked_at_each_refresh(self) -> None:
+    def test_mfa_token_callable_is_asked_at_each_refresh(
+        self, make_bsm: MakeBsm, local_sts: Any
+    ) -> None:
         """With auto_refresh, a callable mfa_token gives a fresh code to every AssumeRole."""
-        import botocore.session
-
-        from boto_session_manager.credentials.assume_role import refreshable_assume_role_session
-
-        client = botocore.session.Session().create_client(
-            "sts",
-            region_name="us-east-1",
-            endpoint_url=DEAD_ENDPOINT,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-        )
-        now = dt.datetime.now(dt.timezone.utc)
+        bsm = make_bsm(default_client_kwargs={"endpoint_url": local_sts.url})
         codes = iter(["111111", "222222"])
-        with Stubber(client) as stub:
-            for code, lifetime in (("111111", 1), ("222222", 60)):
-                stub.add_response(
-                    "assume_role",
-                    assumed_credentials(now + dt.timedelta(minutes=lifetime)),
-                    expected_params={
-                        "RoleArn": ROLE_ARN,
-                        "RoleSessionName": "mfa",
-                        "DurationSeconds": 3600,
-                        "SerialNumber": "arn:aws:iam::123456789012:mfa/me",
-                        "TokenCode": code,
-                    },
-                )
-            session, provider = refreshable_assume_role_session(
-                source_credentials=make_bsm().get_credentials(),
-                client_creator=lambda *_args, **_kwargs: client,
-                role_arn=ROLE_ARN,
-                extra_args={
-                    "RoleSessionName": "mfa",
-                    "DurationSeconds": 3600,
-                    "SerialNumber": "arn:aws:iam::123456789012:mfa/me",
-                },
-                mfa_token=lambda: next(codes),
-            )
-            session.get_credentials().get_frozen_credentials()  # first fetch, 1 minute left
-            session.get_credentials().get_frozen_credentials()  # mandatory window: refresh
-            stub.assert_no_pending_responses()
-        assert provider.fetches == 2
+        role = bsm.assume_role(
+            ROLE_ARN,
+            role_session_name="mfa",
+            mfa_serial_number="arn:aws:iam::123456789012:mfa/me",
+            mfa_token=lambda: next(codes),
+            auto_refresh=True,
+        )
+        local_sts.next_lifetimes = [60]  # in the mandatory window at once: refreshed on use
+        role.get_frozen_credentials()
+        role.get_frozen_credentials()  # the 3600-second credentials need no refresh
+        sent = [request for request in local_sts.requests if request["Action"] == "AssumeRole"]
+        assert [request["TokenCode"] for request in sent] == ["111111", "222222"]
+        assert {request["SerialNumber"] for request in sent} == {"arn:aws:iam::123456789012:mfa/me"}
+        assert role.credential_provider is not None and role.credential_provider.fetches == 2
+
+    def test_refreshing_role_uses_the_session_of_boto_ses(
+        self, make_bsm: MakeBsm, local_sts: Any
+    ) -> None:
+        """After create_boto_ses(), a refreshing role still gets its STS client from boto_ses."""
+        bsm = make_bsm(default_client_kwargs={"endpoint_url": local_sts.url})
+        core = bsm.boto_ses_botocore_session
+        other = bsm.create_boto_ses()  # documented as not cached: it must not replace anything
+        assert other is not bsm.boto_ses
+        assert bsm.boto_ses_botocore_session is core
+        assert bsm.boto_ses.events is core.get_component("event_emitter")
+        made: list[str] = []
+        bsm.boto_ses.events.register("creating-client-class.sts", lambda **_: made.append("sts"))
+        role = bsm.assume_role(ROLE_ARN, auto_refresh=True)
+        assert role.get_frozen_credentials().access_key.startswith("ASIA")
+        assert made == ["sts"]
+        assert local_sts.calls["AssumeRole"] == 1
 
 
-def test_mfa_serial_without_token_fails_before_network() -> None:
+def test_the_users_config_does_not_reach_the_role_s_sts_client(
+    make_bsm: MakeBsm, local_sts: Any
+) -> None:
+    """default_client_kwargs' Config is for the user's clients: an unsigned one there does not
+    make the refreshing AssumeRole unsigned (the endpoint, though, is kept)."""
+    from botocore import UNSIGNED
+
+    bsm = make_bsm(
+        default_client_kwargs={
+            "endpoint_url": local_sts.url,
+            "config": Config(signature_version=UNSIGNED),
+        }
+    )
+    bsm.assume_role(ROLE_ARN, auto_refresh=True).get_frozen_credentials()
+    assert local_sts.calls["AssumeRole"] == 1
+    assert local_sts.unsigned["AssumeRole"] == 0
+
+
+def test_mfa_serial_without_token_fails_before_network(make_bsm: MakeBsm) -> None:
     """An MFA device without a code is rejected up front, naming both fixes."""
     from boto_session_manager import MissingMfaTokenError
 

@@ -5,9 +5,9 @@ The GitHub token endpoint loader has its own module, ``test_github_token.py``.
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.stub import Stubber
@@ -28,6 +28,9 @@ from boto_session_manager.exceptions import (
 from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext, assert_no_secrets
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/project-boto_session_manager-ci"
+RunAtOnce = Callable[..., tuple[list[Any], list[BaseException]]]
+
+pytestmark = pytest.mark.usefixtures("isolated_aws_env")
 
 
 def no_sleep(_seconds: float) -> None:
@@ -116,28 +119,40 @@ class TestExchangeErrors:
         assert_no_secrets({"JWT": token, "JWT signature": token.split(".")[2]}, {"error": message})
         assert set(public_claims(token)) == {"sub", "aud", "repository", "ref", "environment"}
 
-    def test_invalid_identity_token_is_retried(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
-        """One InvalidIdentityToken is retried and the second answer gives credentials."""
-        exchange, stubber = self._exchange(github_oidc_issuer.mint("sts.amazonaws.com"))
-        expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
-        stubber.add_client_error(
-            "assume_role_with_web_identity", "InvalidIdentityToken", "try later"
+    def test_invalid_identity_token_is_retried(self, local_sts: Any) -> None:
+        """One InvalidIdentityToken is retried with a fresh token; the second answer gives
+        credentials (two requests at the wire)."""
+        tokens: list[str] = []
+
+        def token_loader() -> str:
+            tokens.append(f"header.payload-{len(tokens) + 1}.sig")
+            return tokens[-1]
+
+        bsm = BotoSesManager.from_web_identity(
+            ROLE_ARN,
+            token_loader=token_loader,
+            region_name="us-east-1",
+            default_client_kwargs={"endpoint_url": local_sts.url},
         )
-        stubber.add_response(
-            "assume_role_with_web_identity",
-            {
-                "Credentials": {
-                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE00",
-                    "SecretAccessKey": "s",
-                    "SessionToken": "t",
-                    "Expiration": expiry,
-                }
-            },
+        local_sts.refuse("AssumeRoleWithWebIdentity", "InvalidIdentityToken", count=1)
+        assert bsm.get_frozen_credentials().access_key.startswith("ASIA")
+        assert local_sts.calls["AssumeRoleWithWebIdentity"] == 2
+        sent = [r["WebIdentityToken"] for r in local_sts.requests if "WebIdentityToken" in r]
+        assert sent == ["header.payload-1.sig", "header.payload-2.sig"]
+
+    def test_sts_calls_diagnostic_sees_botocore_retries(self, local_sts: Any) -> None:
+        """Two 503s retried by botocore itself: three requests at the wire, three counted."""
+        bsm = BotoSesManager.from_web_identity(
+            ROLE_ARN,
+            token_loader=lambda: "header.payload.sig",
+            region_name="us-east-1",
+            default_client_kwargs={"endpoint_url": local_sts.url},
         )
-        with stubber:
-            metadata = exchange()
-        assert metadata["access_key"] == "ASIAEXAMPLEEXAMPLE00"
-        assert exchange.sts_calls == 2
+        local_sts.fail("AssumeRoleWithWebIdentity", 503, count=2)
+        bsm.get_frozen_credentials()
+        assert local_sts.calls["AssumeRoleWithWebIdentity"] == 3
+        assert bsm.web_identity_exchange is not None
+        assert bsm.web_identity_exchange.sts_calls == 3
 
     def test_expired_token(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
         """ExpiredTokenException becomes an error that explains the 5-minute lifetime."""
@@ -170,58 +185,19 @@ class TestFromGithubOidc:
         assert bsm.credential_provider.method == "assume-role-with-web-identity"
         assert bsm.credential_provider.fetches == 0
 
-    def test_sixty_four_threads_share_one_fetch(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
-        """64 threads asking at once for credentials cause one token fetch (STS stubbed away)."""
-        expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
-        calls: list[str] = []
-
-        def token_loader() -> str:
-            calls.append("token")
-            return github_oidc_issuer.mint("sts.amazonaws.com")
-
-        import botocore.session
-
-        client = botocore.session.Session().create_client(
-            "sts", region_name="us-east-1", endpoint_url="http://127.0.0.1:9"
+    def test_sixty_four_threads_share_one_fetch(
+        self, github_oidc_issuer: GitHubOidcIssuer, local_sts: Any, run_at_once: RunAtOnce
+    ) -> None:
+        """64 threads making their first call at once cause one token fetch and one exchange."""
+        bsm = BotoSesManager.from_github_oidc(
+            ROLE_ARN,
+            environ=github_oidc_issuer.environ(),
+            region_name="us-east-1",
+            default_client_kwargs={"endpoint_url": local_sts.url},
         )
-        stubber = Stubber(client)
-        stubber.add_response(
-            "assume_role_with_web_identity",
-            {
-                "Credentials": {
-                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE00",
-                    "SecretAccessKey": "s",
-                    "SessionToken": "t",
-                    "Expiration": expiry,
-                }
-            },
-        )
-        from boto_session_manager.credentials.refreshable import LazyRefreshableProvider
-
-        exchange = WebIdentityExchange(
-            role_arn=ROLE_ARN,
-            token_loader=token_loader,
-            client_creator=lambda *a, **k: client,
-            role_session_name="t1",
-            duration_seconds=3600,
-        )
-        provider = LazyRefreshableProvider(
-            exchange, method="assume-role-with-web-identity", duration_seconds=3600
-        )
-        barrier = threading.Barrier(64)
-        keys: list[str] = []
-
-        def worker() -> None:
-            barrier.wait()
-            keys.append(provider.load().get_frozen_credentials().access_key)
-
-        with stubber:
-            threads = [threading.Thread(target=worker) for _ in range(64)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        assert keys == ["ASIAEXAMPLEEXAMPLE00"] * 64
-        assert calls == ["token"]
-        assert exchange.sts_calls == 1
-        assert provider.fetches == 1
+        results, errors = run_at_once(lambda: bsm.sts_client.get_caller_identity()["Account"])
+        assert errors == []
+        assert results == ["123456789012"] * 64
+        assert github_oidc_issuer.tokens_served == 1
+        assert local_sts.calls["AssumeRoleWithWebIdentity"] == 1
+        assert bsm.credential_provider is not None and bsm.credential_provider.fetches == 1
