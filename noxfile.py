@@ -133,3 +133,17 @@ def destroy(session: nox.Session) -> None:
     """Delete the access key, .env and the stack (`-- aws` or `-- local`, which stops ministack)."""
     install_groups(session)  # boto3 and python-dotenv suffice: no CDK synthesis to destroy
     session.run("python", "-m", "cdk.deploy", "destroy", *session.posargs)
+
+
+# -- the CI workflow, rehearsed on this machine (rehearsal/) -------------------------------------
+
+
+@nox.session(python=CURRENT_PYTHON, default=False)
+def rehearse(session: nox.Session) -> None:
+    """Run the CI workflow here, OIDC included: `-- --scenario push|pull-request|fork-pull-request`.
+
+    AWS is a fresh local emulator with the stack deployed; see docs/guides/rehearse-the-workflow.
+    """
+    install_groups(session, "test", "cdk", "rehearsal")
+    install_cdk_cli(session)
+    session.run("python", "-m", "rehearsal", *session.posargs)

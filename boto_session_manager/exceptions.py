@@ -31,6 +31,7 @@ __all__ = [
     "NoBotocoreCredentialError",
     "NoCredentialsError",
     "RoleTrustError",
+    "SnapshotFileNotFoundError",
     "TokenEndpointError",
     "TokenEndpointUrlError",
     "WebIdentityTokenFileError",
@@ -212,6 +213,16 @@ class KeywordOnlyArgumentsError(BotoSesManagerError, TypeError):
     """2.x code passed positionally what 3.0 takes as keywords."""
 
     fmt = "{function}() takes {which} as keywords since 3.0 (positional in 2.x): write {spelling}."
+
+
+class SnapshotFileNotFoundError(BotoSesManagerError, FileNotFoundError):
+    """``from_snapshot_file()`` found no snapshot file (also a :class:`FileNotFoundError`)."""
+
+    fmt = (
+        "No snapshot file at {path} ({where}). Read it while the `with bsm.temp_snapshot():` "
+        "block that writes it runs (the file is removed when the block ends, and the block "
+        "names it in BSM_SNAPSHOT_FILE for its child processes), or pass the file's path."
+    )
 
 
 class CredentialCacheError(BotoSesManagerError):
