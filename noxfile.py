@@ -64,7 +64,11 @@ def tests(session: nox.Session) -> None:
     # coverage of the library package; its floor (pyproject) applies to whole-suite runs only,
     # so `nox -s tests -- tests/unit/test_x.py` is not failed by it
     coverage = ["--cov"] if not pytest_args else ["--cov", "--cov-fail-under=0"]
-    session.run("pytest", *coverage, *pytest_args, env={TARGET_VAR: target.to_json()})
+    # the library's OIDC managers and every `bsm` the tests start share one STS exchange per
+    # credential lifetime (BSM_CREDENTIAL_CACHE), in a cache of this session's own
+    cache_dir = str(Path(session.virtualenv.location, "credential-cache"))
+    cache = {"BSM_CREDENTIAL_CACHE": "1", "BSM_CREDENTIAL_CACHE_DIR": cache_dir}
+    session.run("pytest", *coverage, *pytest_args, env={TARGET_VAR: target.to_json(), **cache})
 
 
 @nox.session(python=CURRENT_PYTHON)

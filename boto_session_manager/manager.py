@@ -30,6 +30,7 @@ from ._moved import (
 )
 from .client_cache import KeyedCache
 from .clients import ClientMixin
+from .credential_cache import CredentialCache, resolve_credential_cache
 from .credentials import SessionSetup
 from .credentials.assume_role import build_assume_role
 from .credentials.default_chain import build_default_chain
@@ -209,12 +210,15 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         token_loader: TokenLoader | None = None,
         environ: Mapping[str, str] | None = None,
         time_fetcher: Callable[[], datetime] | None = None,
+        credential_cache: bool | CredentialCache | None = None,
     ) -> BotoSesManager:
         """A manager for ``role_arn`` with ephemeral credentials from GitHub Actions OIDC.
 
         Each (re)fresh asks the runner's token endpoint for a new ID token and exchanges it
         with ``sts:AssumeRoleWithWebIdentity``. The job needs ``permissions: id-token: write``;
         without it this raises :class:`GitHubOidcNotAvailableError` before any network call.
+        ``credential_cache=True`` (or ``BSM_CREDENTIAL_CACHE=1`` in ``environ``) shares the
+        credentials with the job's other processes through a cache on disk (off by default).
         """
         loader = token_loader or GitHubOidcTokenLoader.from_environ(environ, audience=audience)
         return cls._from_setup(
@@ -227,6 +231,7 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
                 default_client_kwargs=default_client_kwargs,
                 time_fetcher=time_fetcher,
                 environ=environ,
+                credential_cache=resolve_credential_cache(credential_cache, environ),
             )
         )
 
@@ -267,12 +272,14 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         duration_seconds: int = 3600,
         default_client_kwargs: Mapping[str, Any] | None = None,
         environ: Mapping[str, str] | None = None,
+        credential_cache: bool | CredentialCache | None = None,
     ) -> BotoSesManager:
         """The right manager for where the code runs: OIDC in GitHub Actions, ``.env`` locally.
 
         An explicit ``source`` (or ``BSM_CREDENTIAL_SOURCE``: ``github-oidc``, ``dotenv``,
         ``default``) always wins. The OIDC role ARN comes from ``role_arn`` or ``AWS_ROLE_ARN``.
         ``environ`` (default ``os.environ``) is where the variables are read.
+        ``credential_cache`` is :meth:`from_github_oidc`'s, for the OIDC source only.
         """
         env = os.environ if environ is None else environ
         chosen = select_credential_source(source=source, dotenv_path=dotenv_path, environ=env)
@@ -284,6 +291,7 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
                 region_name=region_name,
                 default_client_kwargs=default_client_kwargs,
                 environ=env,
+                credential_cache=resolve_credential_cache(credential_cache, env),
             )
         elif chosen.source is CredentialSource.DOTENV:
             setup = build_dotenv(
