@@ -16,6 +16,7 @@ nox.options.sessions = ["tests", "lint"]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+DEPENDABOT = ".github/dependabot.yml"
 #: The interpreter at hand: nox errors on missing interpreters when ``CI`` is set,
 #: so the default sessions run on this one; the version matrix lives in the workflow.
 CURRENT_PYTHON = None
@@ -73,7 +74,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=CURRENT_PYTHON)
 def lint(session: nox.Session) -> None:
-    """Run ruff, mypy (strict on the package), actionlint and a schema check of the workflow."""
+    """Run ruff, mypy (strict: package, cdk/, noxfile), actionlint, workflow/dependabot schemas."""
     install_groups(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -81,6 +82,8 @@ def lint(session: nox.Session) -> None:
     workflows = [str(p) for p in sorted(Path(".github/workflows").glob("*.yml"))]
     session.run("actionlint", *workflows)
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("check-jsonschema", "--builtin-schema", "vendor.dependabot", DEPENDABOT)
+    session.run("pre-commit", "validate-config", ".pre-commit-config.yaml")
 
 
 @nox.session(python=CURRENT_PYTHON)
