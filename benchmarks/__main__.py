@@ -37,12 +37,19 @@ def _oidc(runs: int) -> tuple[list[Row], list[str]]:
     return oidc_rows(runs=runs)
 
 
+def _load(runs: int) -> tuple[list[Row], list[str]]:
+    from .load import load_rows
+
+    return load_rows()
+
+
 #: section name -> function of the number of runs giving (rows, notes)
 SECTIONS: dict[str, Callable[[int], tuple[list[Row], list[str]]]] = {
     "imports": _imports,
     "clients": _client_access,
     "threads": _first_touch,
     "oidc": _oidc,
+    "load": _load,
 }
 
 
