@@ -27,7 +27,8 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-pytest_plugins = ["boto_session_manager.testing.pytest_plugin"]
+# the project's own fixtures as users enable them; the session's one fresh stack
+pytest_plugins = ["boto_session_manager.testing.pytest_plugin", "tests.fresh_stack"]
 
 #: AWS's documented example key pair: nothing is ever sent anywhere with it.
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"

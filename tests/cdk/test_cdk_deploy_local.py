@@ -31,6 +31,8 @@ from cdk.targets import AwsAccountTarget, LocalEmulatorTarget
 if TYPE_CHECKING:
     from conftest import FakeGitHub  # tests/cdk/conftest.py
 
+    from tests.fresh_stack import FreshStack
+
 ACCOUNT = settings.LOCAL_AWS_ACCOUNT_ID
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{settings.TEST_IAM_USER_NAME}"
 TEST_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.TEST_IAM_ROLE_NAME}"
@@ -49,42 +51,6 @@ PINNED = {"githubOwner": OWNER, "githubRepository": NAME,
 
 def quiet(_message: str) -> None:
     """Swallow deploy's progress lines."""
-
-
-@dataclass(frozen=True)
-class Deployed:
-    """A fresh emulator with the stack deployed twice into it."""
-
-    emulator: LocalAws
-    first: Deployment
-    second: Deployment
-    first_key_id: str
-    first_key_secret: str
-    dotenv: Path
-    seconds: float
-
-    def client(self, service: str) -> Any:
-        """An admin client of the emulator."""
-        return self.emulator.boto3_session().client(service, **self.emulator.client_kwargs())
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    """Start a fresh emulator, deploy the stack twice, destroy it and stop the emulator after."""
-    state_dir = tmp_path_factory.mktemp("fresh-local-aws")
-    dotenv = state_dir / ".env"
-    with start_local_aws(tls=True, state_dir=state_dir) as emulator:
-        target = LocalEmulatorTarget(emulator=emulator)
-        started = time.monotonic()
-        first = deploy(target, dotenv_path=dotenv, context=PINNED, log=quiet)
-        seconds = time.monotonic() - started
-        first_id = read_dotenv_key_id(dotenv) or ""
-        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
-        second = deploy(target, dotenv_path=dotenv, context=PINNED, log=quiet)
-        try:
-            yield Deployed(emulator, first, second, first_id, first_secret, dotenv, seconds)
-        finally:
-            destroy(target, dotenv_path=dotenv, log=quiet)
 
 
 def _sts(emulator: LocalAws, key_id: str | None = None, secret: str | None = None) -> Any:
@@ -112,18 +78,48 @@ def _actions(document: dict[str, Any]) -> set[str]:
     return found
 
 
+#: Subs (formatted with the fresh stack's names) the CI role must refuse, then the same
+#: repository's subs for an audience other than STS.
+MAIN = ":ref:refs/heads/main"
+REFUSED = {
+    "repo-evil": "repo:{owner}/{name}-evil" + MAIN,
+    "other-repo": "repo:{owner}/other" + MAIN,
+    "other-owner": "repo:evil/{name}" + MAIN,
+    "immutable-repo-evil": "repo:{owner}@{owner_id}/{name}-evil@{repository_id}" + MAIN,
+    "immutable-repo-id-longer": "repo:{owner}@{owner_id}/{name}@{repository_id}1" + MAIN,
+    "immutable-other-owner": "repo:evil@{owner_id}/{name}@{repository_id}" + MAIN,
+    "immutable-other-owner-id": "repo:{owner}@9/{name}@{repository_id}" + MAIN,
+}
+OTHER_AUDIENCE = {
+    "name-other-audience": "repo:{owner}/{name}" + MAIN,
+    "immutable-other-audience": "repo:{owner}@{owner_id}/{name}@{repository_id}" + MAIN,
+}
+
+
+def _format(template: str, stack: FreshStack) -> str:
+    return template.format(
+        owner=stack.owner,
+        name=stack.name,
+        owner_id=stack.owner_id,
+        repository_id=stack.repository_id,
+    )
+
+
 class TestFreshDeploy:
-    def test_result_and_outputs(self, deployed: Deployed) -> None:
+    """What the session's fresh stack holds (``tests/fresh_stack.py``: deployed once into a
+    fresh emulator, and read by the integration suite too, which changes none of it)."""
+
+    def test_result_and_outputs(self, fresh_stack: FreshStack) -> None:
         """deploy returns the Deployment read from the stack's outputs, endpoint and .env."""
-        result = deployed.second
+        result = fresh_stack.deployment
         assert (result.test_user_name, result.test_role_arn, result.ci_role_arn) == (
             settings.TEST_IAM_USER_NAME, TEST_ROLE_ARN, CI_ROLE_ARN,
         )  # fmt: skip
-        assert (result.account_id, result.github_repository) == (ACCOUNT, REPOSITORY)
-        assert result.endpoint_url == deployed.emulator.endpoint_url
+        assert (result.account_id, result.github_repository) == (ACCOUNT, fresh_stack.repository)
+        assert result.endpoint_url == fresh_stack.emulator.endpoint_url
         assert result.is_emulator
-        assert result.dotenv_path == deployed.dotenv
-        stack = deployed.client("cloudformation").describe_stacks(
+        assert result.dotenv_path == fresh_stack.dotenv
+        stack = fresh_stack.client("cloudformation").describe_stacks(
             StackName=settings.CFN_STACK_NAME
         )["Stacks"][0]
         assert stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
@@ -131,17 +127,17 @@ class TestFreshDeploy:
         assert outputs["CiRoleArn"] == CI_ROLE_ARN
         assert outputs["GitHubOidcProviderArn"] == PROVIDER_ARN
 
-    def test_oidc_provider(self, deployed: Deployed) -> None:
+    def test_oidc_provider(self, fresh_stack: FreshStack) -> None:
         """The GitHub provider exists with client id sts.amazonaws.com."""
-        provider = deployed.client("iam").get_open_id_connect_provider(
+        provider = fresh_stack.client("iam").get_open_id_connect_provider(
             OpenIDConnectProviderArn=PROVIDER_ARN
         )
         assert provider["ClientIDList"] == [settings.GITHUB_OIDC_AUDIENCE]
         assert settings.GITHUB_OIDC_PROVIDER_HOST in provider["Url"]
 
-    def test_user_policy(self, deployed: Deployed) -> None:
+    def test_user_policy(self, fresh_stack: FreshStack) -> None:
         """The user's one inline policy allows the reads and AssumeRole on the test role only."""
-        iam = deployed.client("iam")
+        iam = fresh_stack.client("iam")
         [name] = iam.list_user_policies(UserName=settings.TEST_IAM_USER_NAME)["PolicyNames"]
         document = iam.get_user_policy(UserName=settings.TEST_IAM_USER_NAME, PolicyName=name)[
             "PolicyDocument"
@@ -151,9 +147,9 @@ class TestFreshDeploy:
         [assume] = [s for s in document["Statement"] if s["Action"] == "sts:AssumeRole"]
         assert assume["Resource"] == TEST_ROLE_ARN
 
-    def test_roles(self, deployed: Deployed) -> None:
+    def test_roles(self, fresh_stack: FreshStack) -> None:
         """Test role trusts the user and CI role; CI role trusts the provider with aud and sub."""
-        iam = deployed.client("iam")
+        iam = fresh_stack.client("iam")
         test_role = iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME)["Role"]
         principals = {
             s["Principal"]["AWS"] for s in test_role["AssumeRolePolicyDocument"]["Statement"]
@@ -166,7 +162,7 @@ class TestFreshDeploy:
         host = settings.GITHUB_OIDC_PROVIDER_HOST
         assert trust["Condition"]["StringEquals"] == {f"{host}:aud": settings.GITHUB_OIDC_AUDIENCE}
         assert trust["Condition"]["StringLike"] == {
-            f"{host}:sub": [f"repo:{REPOSITORY}:*", f"repo:{IMMUTABLE}:*"]
+            f"{host}:sub": [f"repo:{fresh_stack.repository}:*", f"repo:{fresh_stack.immutable}:*"]
         }
         for role in (settings.TEST_IAM_ROLE_NAME, settings.CI_IAM_ROLE_NAME):
             names = iam.list_role_policies(RoleName=role)["PolicyNames"]
@@ -179,15 +175,15 @@ class TestFreshDeploy:
                 expected.add("sts:AssumeRole")
             assert actions == expected
 
-    def test_dotenv_key_works_and_reaches_the_test_role(self, deployed: Deployed) -> None:
+    def test_dotenv_key_works_and_reaches_the_test_role(self, fresh_stack: FreshStack) -> None:
         """The .env key is the user's; it may assume the test role; .env points at the emulator."""
-        values = dotenv_values(deployed.dotenv)
-        assert deployed.dotenv.read_text().splitlines()[0] == DOTENV_MARKER
-        assert values[settings.DOTENV_ENDPOINT_URL_VAR] == deployed.emulator.endpoint_url
-        assert values[settings.DOTENV_CA_BUNDLE_VAR] == str(deployed.emulator.ca_bundle)
+        values = dotenv_values(fresh_stack.dotenv)
+        assert fresh_stack.dotenv.read_text().splitlines()[0] == DOTENV_MARKER
+        assert values[settings.DOTENV_ENDPOINT_URL_VAR] == fresh_stack.emulator.endpoint_url
+        assert values[settings.DOTENV_CA_BUNDLE_VAR] == str(fresh_stack.emulator.ca_bundle)
         assert values[settings.DOTENV_REGION_VAR] == settings.AWS_REGION
         sts = _sts(
-            deployed.emulator,
+            fresh_stack.emulator,
             values[settings.DOTENV_ACCESS_KEY_ID_VAR],
             values[settings.DOTENV_SECRET_ACCESS_KEY_VAR],
         )
@@ -199,31 +195,22 @@ class TestFreshDeploy:
         with pytest.raises(ClientError, match="AccessDenied"):
             sts.assume_role(RoleArn=CI_ROLE_ARN, RoleSessionName="deploy-test")
 
-    def test_second_deploy_rotated_to_one_working_key(self, deployed: Deployed) -> None:
-        """Deploying twice leaves exactly one key, the new one; the first no longer works."""
-        keys = deployed.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
-        second_id = read_dotenv_key_id(deployed.dotenv)
-        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
-        assert deployed.first_key_id != second_id
-        stale = _sts(deployed.emulator, deployed.first_key_id, deployed.first_key_secret)
-        with pytest.raises(ClientError):
-            stale.get_caller_identity()
-
-    @pytest.mark.parametrize("form", [REPOSITORY, IMMUTABLE], ids=["name", "immutable"])
-    def test_ci_role_through_web_identity(self, deployed: Deployed, form: str) -> None:
+    @pytest.mark.parametrize("form", ["name", "immutable"])
+    def test_ci_role_through_web_identity(self, fresh_stack: FreshStack, form: str) -> None:
         """A token of this repository, in either sub form, gets the CI role (and the test role)."""
-        sts = _sts(deployed.emulator, "unused", "unused")
+        repository = fresh_stack.repository if form == "name" else fresh_stack.immutable
+        sts = _sts(fresh_stack.emulator, "unused", "unused")
         creds = sts.assume_role_with_web_identity(
             RoleArn=CI_ROLE_ARN,
             RoleSessionName="gha",
-            WebIdentityToken=_token(f"repo:{form}:ref:refs/heads/main"),
+            WebIdentityToken=_token(f"repo:{repository}:ref:refs/heads/main"),
         )["Credentials"]
         ci = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
-            region_name=deployed.emulator.region,
-        ).client("sts", **deployed.emulator.client_kwargs())
+            region_name=fresh_stack.emulator.region,
+        ).client("sts", **fresh_stack.emulator.client_kwargs())
         assert ci.get_caller_identity()["Arn"].startswith(
             f"arn:aws:sts::{ACCOUNT}:assumed-role/{settings.CI_IAM_ROLE_NAME}/"
         )
@@ -232,40 +219,118 @@ class TestFreshDeploy:
     @pytest.mark.parametrize(
         ("sub", "aud"),
         [
-            *[(sub, settings.GITHUB_OIDC_AUDIENCE) for sub in (
-                f"repo:{REPOSITORY}-evil:ref:refs/heads/main",
-                f"repo:{OWNER}/other:ref:refs/heads/main",
-                f"repo:evil/{NAME}:ref:refs/heads/main",
-                f"repo:{OWNER}@{OWNER_ID}/{NAME}-evil@{REPO_ID}:ref:refs/heads/main",
-                f"repo:{OWNER}@{OWNER_ID}/{NAME}@{REPO_ID}1:ref:refs/heads/main",
-                f"repo:evil@{OWNER_ID}/{NAME}@{REPO_ID}:ref:refs/heads/main",
-                f"repo:{OWNER}@9/{NAME}@{REPO_ID}:ref:refs/heads/main",
-            )],
-            (f"repo:{REPOSITORY}:ref:refs/heads/main", "https://github.com/someone"),
-            (f"repo:{IMMUTABLE}:ref:refs/heads/main", "https://github.com/someone"),
+            *[pytest.param(sub, settings.GITHUB_OIDC_AUDIENCE, id=k) for k, sub in REFUSED.items()],
+            *[pytest.param(sub, "https://github.com/someone", id=k)
+              for k, sub in OTHER_AUDIENCE.items()],
         ],
     )  # fmt: skip
     def test_ci_role_refuses_other_repositories_and_audiences(
-        self, deployed: Deployed, sub: str, aud: str
+        self, fresh_stack: FreshStack, sub: str, aud: str
     ) -> None:
         """Another repository (REPO-evil too) or another audience is refused by the trust policy."""
-        sts = _sts(deployed.emulator, "unused", "unused")
+        sts = _sts(fresh_stack.emulator, "unused", "unused")
         with pytest.raises(ClientError, match="AccessDenied"):
             sts.assume_role_with_web_identity(
-                RoleArn=CI_ROLE_ARN, RoleSessionName="gha", WebIdentityToken=_token(sub, aud)
+                RoleArn=CI_ROLE_ARN,
+                RoleSessionName="gha",
+                WebIdentityToken=_token(_format(sub, fresh_stack), aud),
             )
 
-    def test_zz_destroy_leaves_nothing(self, deployed: Deployed) -> None:
-        """Destroy removes key, .env, stack, user, roles and the provider; again: nothing to do."""
-        key_id = read_dotenv_key_id(deployed.dotenv)
-        target = LocalEmulatorTarget(emulator=deployed.emulator)
-        result = destroy(target, dotenv_path=deployed.dotenv, log=quiet)
+
+@dataclass(frozen=True)
+class Background:
+    """The stack deployed twice with no emulator running before: deploy started one."""
+
+    project: Path
+    state_dir: Path
+    first: Deployment
+    second: Deployment
+    #: The emulator found through the state folder after the first deploy.
+    running: LocalAws | None
+    first_key_id: str
+    first_key_secret: str
+    #: What the second deploy said.
+    second_messages: tuple[str, ...]
+
+    @property
+    def dotenv(self) -> Path:
+        """The project's .env, where deploy wrote the key."""
+        return self.project / settings.DOTENV_PATH
+
+    @property
+    def emulator(self) -> LocalAws:
+        """The emulator the first deploy started."""
+        assert self.running is not None, f"the first deploy started no emulator in {self.state_dir}"
+        return self.running
+
+    def client(self, service: str) -> Any:
+        """An admin client of the emulator."""
+        return self.emulator.boto3_session().client(service, **self.emulator.client_kwargs())
+
+
+@pytest.fixture(scope="class")
+def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
+    """Deploy twice into a project with no emulator running (the first deploy starts one in its
+    .local-aws/, the second reuses it); destroy after, which stops the emulator if still up."""
+    project = tmp_path_factory.mktemp("project")
+    (project / "cdk").symlink_to(PROJECT_DIR / "cdk", target_is_directory=True)
+    state_dir = project / settings.LOCAL_AWS_STATE_DIR
+    dotenv = project / settings.DOTENV_PATH
+    try:
+        first = deploy(
+            LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED, log=quiet
+        )
+        running = find_local_aws(state_dir)
+        first_id = read_dotenv_key_id(dotenv) or ""
+        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
+        messages: list[str] = []
+        second = deploy(
+            LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED,
+            log=messages.append,
+        )  # fmt: skip
+        yield Background(
+            project, state_dir, first, second, running, first_id, first_secret, tuple(messages)
+        )
+    finally:
+        destroy(LocalEmulatorTarget(state_dir), project_dir=project, log=quiet)
+
+
+@pytest.mark.xdist_group("background-emulator")
+class TestBackgroundEmulator:
+    """Deploy's own emulator, from its start to its stop; the tests run in this order (the last
+    two destroy), on one emulator and one deployment."""
+
+    def test_deploy_starts_one_in_local_aws_and_reuses_it(self, background: Background) -> None:
+        """Without an emulator, deploy starts one in .local-aws/; a second deploy reuses it."""
+        first, running = background.first, background.running
+        assert running is not None and running.endpoint_url == first.endpoint_url
+        assert (background.state_dir / "pid").read_text().strip() == str(running.pid)
+        assert first.dotenv_path == background.dotenv
+        assert background.second.endpoint_url == first.endpoint_url
+        assert any("reusing the local AWS emulator" in m for m in background.second_messages)
+
+    def test_second_deploy_rotated_to_one_working_key(self, background: Background) -> None:
+        """Deploying twice leaves exactly one key, the new one; the first no longer works."""
+        keys = background.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
+        second_id = read_dotenv_key_id(background.dotenv)
+        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
+        assert background.first_key_id != second_id
+        stale = _sts(background.emulator, background.first_key_id, background.first_key_secret)
+        with pytest.raises(ClientError):
+            stale.get_caller_identity()
+
+    def test_destroy_leaves_nothing(self, background: Background) -> None:
+        """Destroy removes key, .env, stack, user, roles and the provider deploy made; the given
+        emulator keeps running; again: nothing to do."""
+        key_id = read_dotenv_key_id(background.dotenv)
+        target = LocalEmulatorTarget(emulator=background.emulator)
+        result = destroy(target, dotenv_path=background.dotenv, log=quiet)
         assert result.stack_deleted and not result.nothing_to_destroy
-        assert not result.emulator_stopped and deployed.emulator.is_healthy()
+        assert not result.emulator_stopped and background.emulator.is_healthy()
         assert result.deleted_key_ids == (key_id,)
         assert result.deleted_oidc_provider_arn == PROVIDER_ARN
-        assert not deployed.dotenv.exists()
-        iam, cfn = deployed.client("iam"), deployed.client("cloudformation")
+        assert not background.dotenv.exists()
+        iam, cfn = background.client("iam"), background.client("cloudformation")
         for call in (
             lambda: iam.get_user(UserName=settings.TEST_IAM_USER_NAME),
             lambda: iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME),
@@ -279,36 +344,21 @@ class TestFreshDeploy:
         roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
         assert all(name.startswith("cdk-") for name in roles), roles  # only CDK bootstrap's
         assert iam.list_users()["Users"] == []
-        again = destroy(target, dotenv_path=deployed.dotenv, log=quiet)
+        again = destroy(target, dotenv_path=background.dotenv, log=quiet)
         assert again.nothing_to_destroy and not again.stack_deleted
 
-
-def test_background_emulator_lifecycle(tmp_path: Path) -> None:
-    """Without an emulator, deploy starts one in .local-aws/, reuses it, and destroy stops it."""
-    (tmp_path / "cdk").symlink_to(PROJECT_DIR / "cdk", target_is_directory=True)
-    messages: list[str] = []
-    state_dir = tmp_path / settings.LOCAL_AWS_STATE_DIR
-    first = deploy(
-        LocalEmulatorTarget(state_dir), project_dir=tmp_path, context=PINNED, log=messages.append
-    )
-    running = find_local_aws(state_dir)
-    assert running is not None and running.endpoint_url == first.endpoint_url
-    assert (state_dir / "pid").read_text().strip() == str(running.pid)
-    assert first.dotenv_path == tmp_path / settings.DOTENV_PATH
-    second = deploy(
-        LocalEmulatorTarget(state_dir), project_dir=tmp_path, context=PINNED, log=messages.append
-    )
-    assert second.endpoint_url == first.endpoint_url
-    assert any("reusing the local AWS emulator" in m for m in messages)
-    result = destroy(LocalEmulatorTarget(state_dir), project_dir=tmp_path, log=messages.append)
-    assert result.emulator_stopped and result.stack_deleted
-    assert find_local_aws(state_dir) is None
-    assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
-    assert not (tmp_path / settings.DOTENV_PATH).exists()
-    assert not (state_dir / "server.key").exists()  # the TLS key went with the emulator
-    assert destroy(
-        LocalEmulatorTarget(state_dir), project_dir=tmp_path, log=messages.append
-    ).nothing_to_destroy
+    def test_destroy_stops_the_emulator_deploy_started(self, background: Background) -> None:
+        """Destroy through .local-aws/ stops the emulator found there, its TLS key with it, and
+        cleans .env; again: nothing to destroy."""
+        running, state_dir = background.emulator, background.state_dir
+        target = LocalEmulatorTarget(state_dir)
+        result = destroy(target, project_dir=background.project, log=quiet)
+        assert result.emulator_stopped and not result.nothing_to_destroy
+        assert find_local_aws(state_dir) is None
+        assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
+        assert not background.dotenv.exists()
+        assert not (state_dir / "server.key").exists()  # the TLS key went with the emulator
+        assert destroy(target, project_dir=background.project, log=quiet).nothing_to_destroy
 
 
 def _use_profile(monkeypatch: pytest.MonkeyPatch, config: Path, ca_bundle: Path | None) -> None:
