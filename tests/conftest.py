@@ -28,7 +28,7 @@ import pytest
 import requests
 
 # the project's own fixtures as users enable them; the session's one fresh stack
-pytest_plugins = ["boto_session_manager.testing.pytest_plugin", "tests.fresh_stack"]
+pytest_plugins = ["boto_session_manager.testing.pytest_plugin", "tests.shared_setup"]
 
 #: AWS's documented example key pair: nothing is ever sent anywhere with it.
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"

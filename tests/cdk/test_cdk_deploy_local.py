@@ -1,4 +1,7 @@
-"""Deploy and destroy against fresh local emulators, checked through the AWS APIs; bad input."""
+"""Deploy and destroy against fresh local emulators, checked through the AWS APIs; bad input.
+
+What a deploy holds is checked on the run's one fresh stack (``tests/shared_setup.py``); deploy's
+own background emulator has its file (``test_cdk_deploy_background.py``)."""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,21 +18,21 @@ import pytest
 from botocore.exceptions import ClientError
 from dotenv import dotenv_values
 
-from boto_session_manager.testing.local_aws import LocalAws, find_local_aws, start_local_aws
+from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
 from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 from cdk import settings
 from cdk.access_key import DOTENV_MARKER, read_dotenv_key_id
 from cdk.cdk_cli import ensure_cdk_cli
 from cdk.deploy import PROJECT_DIR, choose_target, deploy, destroy, main
-from cdk.deployment import Deployment
 from cdk.errors import DeployError
 from cdk.github_oidc import GitHubSubjectFilter
 from cdk.targets import AwsAccountTarget, LocalEmulatorTarget
+from tests.shared_setup import project_copy
 
 if TYPE_CHECKING:
     from conftest import FakeGitHub  # tests/cdk/conftest.py
 
-    from tests.fresh_stack import FreshStack
+    from tests.shared_setup import FreshStack
 
 ACCOUNT = settings.LOCAL_AWS_ACCOUNT_ID
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{settings.TEST_IAM_USER_NAME}"
@@ -106,7 +107,7 @@ def _format(template: str, stack: FreshStack) -> str:
 
 
 class TestFreshDeploy:
-    """What the session's fresh stack holds (``tests/fresh_stack.py``: deployed once into a
+    """What the session's fresh stack holds (``tests/shared_setup.py``: deployed once into a
     fresh emulator, and read by the integration suite too, which changes none of it)."""
 
     def test_result_and_outputs(self, fresh_stack: FreshStack) -> None:
@@ -237,130 +238,6 @@ class TestFreshDeploy:
             )
 
 
-@dataclass(frozen=True)
-class Background:
-    """The stack deployed twice with no emulator running before: deploy started one."""
-
-    project: Path
-    state_dir: Path
-    first: Deployment
-    second: Deployment
-    #: The emulator found through the state folder after the first deploy.
-    running: LocalAws | None
-    first_key_id: str
-    first_key_secret: str
-    #: What the second deploy said.
-    second_messages: tuple[str, ...]
-
-    @property
-    def dotenv(self) -> Path:
-        """The project's .env, where deploy wrote the key."""
-        return self.project / settings.DOTENV_PATH
-
-    @property
-    def emulator(self) -> LocalAws:
-        """The emulator the first deploy started."""
-        assert self.running is not None, f"the first deploy started no emulator in {self.state_dir}"
-        return self.running
-
-    def client(self, service: str) -> Any:
-        """An admin client of the emulator."""
-        return self.emulator.boto3_session().client(service, **self.emulator.client_kwargs())
-
-
-@pytest.fixture(scope="class")
-def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
-    """Deploy twice into a project with no emulator running (the first deploy starts one in its
-    .local-aws/, the second reuses it); destroy after, which stops the emulator if still up."""
-    project = tmp_path_factory.mktemp("project")
-    (project / "cdk").symlink_to(PROJECT_DIR / "cdk", target_is_directory=True)
-    state_dir = project / settings.LOCAL_AWS_STATE_DIR
-    dotenv = project / settings.DOTENV_PATH
-    try:
-        first = deploy(
-            LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED, log=quiet
-        )
-        running = find_local_aws(state_dir)
-        first_id = read_dotenv_key_id(dotenv) or ""
-        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
-        messages: list[str] = []
-        second = deploy(
-            LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED,
-            log=messages.append,
-        )  # fmt: skip
-        yield Background(
-            project, state_dir, first, second, running, first_id, first_secret, tuple(messages)
-        )
-    finally:
-        destroy(LocalEmulatorTarget(state_dir), project_dir=project, log=quiet)
-
-
-@pytest.mark.xdist_group("background-emulator")
-class TestBackgroundEmulator:
-    """Deploy's own emulator, from its start to its stop; the tests run in this order (the last
-    two destroy), on one emulator and one deployment."""
-
-    def test_deploy_starts_one_in_local_aws_and_reuses_it(self, background: Background) -> None:
-        """Without an emulator, deploy starts one in .local-aws/; a second deploy reuses it."""
-        first, running = background.first, background.running
-        assert running is not None and running.endpoint_url == first.endpoint_url
-        assert (background.state_dir / "pid").read_text().strip() == str(running.pid)
-        assert first.dotenv_path == background.dotenv
-        assert background.second.endpoint_url == first.endpoint_url
-        assert any("reusing the local AWS emulator" in m for m in background.second_messages)
-
-    def test_second_deploy_rotated_to_one_working_key(self, background: Background) -> None:
-        """Deploying twice leaves exactly one key, the new one; the first no longer works."""
-        keys = background.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
-        second_id = read_dotenv_key_id(background.dotenv)
-        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
-        assert background.first_key_id != second_id
-        stale = _sts(background.emulator, background.first_key_id, background.first_key_secret)
-        with pytest.raises(ClientError):
-            stale.get_caller_identity()
-
-    def test_destroy_leaves_nothing(self, background: Background) -> None:
-        """Destroy removes key, .env, stack, user, roles and the provider deploy made; the given
-        emulator keeps running; again: nothing to do."""
-        key_id = read_dotenv_key_id(background.dotenv)
-        target = LocalEmulatorTarget(emulator=background.emulator)
-        result = destroy(target, dotenv_path=background.dotenv, log=quiet)
-        assert result.stack_deleted and not result.nothing_to_destroy
-        assert not result.emulator_stopped and background.emulator.is_healthy()
-        assert result.deleted_key_ids == (key_id,)
-        assert result.deleted_oidc_provider_arn == PROVIDER_ARN
-        assert not background.dotenv.exists()
-        iam, cfn = background.client("iam"), background.client("cloudformation")
-        for call in (
-            lambda: iam.get_user(UserName=settings.TEST_IAM_USER_NAME),
-            lambda: iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME),
-            lambda: iam.get_role(RoleName=settings.CI_IAM_ROLE_NAME),
-            lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN),
-        ):
-            with pytest.raises(ClientError, match="NoSuchEntity"):
-                call()
-        with pytest.raises(ClientError, match="does not exist"):
-            cfn.describe_stacks(StackName=settings.CFN_STACK_NAME)
-        roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
-        assert all(name.startswith("cdk-") for name in roles), roles  # only CDK bootstrap's
-        assert iam.list_users()["Users"] == []
-        again = destroy(target, dotenv_path=background.dotenv, log=quiet)
-        assert again.nothing_to_destroy and not again.stack_deleted
-
-    def test_destroy_stops_the_emulator_deploy_started(self, background: Background) -> None:
-        """Destroy through .local-aws/ stops the emulator found there, its TLS key with it, and
-        cleans .env; again: nothing to destroy."""
-        running, state_dir = background.emulator, background.state_dir
-        target = LocalEmulatorTarget(state_dir)
-        result = destroy(target, project_dir=background.project, log=quiet)
-        assert result.emulator_stopped and not result.nothing_to_destroy
-        assert find_local_aws(state_dir) is None
-        assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
-        assert not background.dotenv.exists()
-        assert not (state_dir / "server.key").exists()  # the TLS key went with the emulator
-        assert destroy(target, project_dir=background.project, log=quiet).nothing_to_destroy
-
-
 def _use_profile(monkeypatch: pytest.MonkeyPatch, config: Path, ca_bundle: Path | None) -> None:
     """Make ``config`` the only AWS configuration this process and its children see."""
     for name in list(os.environ):
@@ -398,7 +275,8 @@ def test_aws_target_through_a_profile(
         _use_profile(monkeypatch, config, account.ca_bundle)
         dotenv = tmp_path / ".env"
         options: dict[str, Any] = {
-            "dotenv_path": dotenv, "github_token": token, "context": PINNED,
+            "project_dir": project_copy(tmp_path / "project"), "dotenv_path": dotenv,
+            "github_token": token, "context": PINNED,
             "environ": {"GITHUB_API_URL": github.url}, "log": quiet,
         }  # fmt: skip
 
@@ -433,13 +311,6 @@ def test_aws_target_through_a_profile(
         assert destroy(
             AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet
         ).nothing_to_destroy
-
-
-def _proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
 
 
 class TestBadInput:

@@ -6,7 +6,7 @@ pytest decides by the same rules). Nothing here loads credentials at import time
 
 - ``fresh-emulator``: a local AWS emulator, started, deployed into (``cdk.deploy.deploy``
   with a :class:`~cdk.targets.LocalEmulatorTarget`) and torn down by this test session: the
-  session's one fresh stack (``tests/fresh_stack.py``), which the CDK deploy tests check too.
+  session's one fresh stack (``tests/shared_setup.py``), which the CDK deploy tests check too.
 - ``deployed``: the stack ``nox -s deploy`` made, wherever it runs, reached through the test
   user's ``.env`` key or, inside GitHub Actions, the CI role through OIDC.
 
@@ -37,12 +37,12 @@ from cdk.deployment import (
     Deployment,
 )
 from cdk.integration_target import FRESH_EMULATOR, SKIP, TestTarget, current_test_target
-from tests.fresh_stack import repository
+from tests.shared_setup import repository
 
 if TYPE_CHECKING:
     from boto_session_manager.testing import GitHubOidcIssuer
     from boto_session_manager.testing.local_aws import LocalAws
-    from tests.fresh_stack import FreshStack
+    from tests.shared_setup import FreshStack
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,170 @@
+"""Deploy's own emulator: without one, deploy starts one in the project's .local-aws/, a second
+deploy reuses it (and rotates the key), destroy through the given emulator leaves nothing, and
+destroy through .local-aws/ stops it. One emulator and one deployment, in that order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from dotenv import dotenv_values
+
+from boto_session_manager.testing.local_aws import LocalAws, find_local_aws
+from cdk import settings
+from cdk.access_key import read_dotenv_key_id
+from cdk.deploy import deploy, destroy
+from cdk.deployment import Deployment
+from cdk.targets import LocalEmulatorTarget
+from tests.shared_setup import project_copy
+
+ACCOUNT = settings.LOCAL_AWS_ACCOUNT_ID
+PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{settings.GITHUB_OIDC_PROVIDER_HOST}"
+#: The repository and its ids, as `nox -s deploy` passes them after finding them.
+PINNED = {"githubOwner": "octo-org", "githubRepository": "octo-repo",
+          "githubOwnerId": 1001, "githubRepositoryId": 2002}  # fmt: skip
+
+
+def quiet(_message: str) -> None:
+    """Swallow deploy's progress lines."""
+
+
+def _sts(emulator: LocalAws, key_id: str, secret: str) -> Any:
+    session = boto3.Session(
+        aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=emulator.region
+    )
+    return session.client("sts", **emulator.client_kwargs())
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+@dataclass(frozen=True)
+class Background:
+    """The stack deployed twice with no emulator running before: deploy started one."""
+
+    project: Path
+    state_dir: Path
+    first: Deployment
+    second: Deployment
+    #: The emulator found through the state folder after the first deploy.
+    running: LocalAws | None
+    first_key_id: str
+    first_key_secret: str
+    #: What the second deploy said.
+    second_messages: tuple[str, ...]
+
+    @property
+    def dotenv(self) -> Path:
+        """The project's .env, where deploy wrote the key."""
+        return self.project / settings.DOTENV_PATH
+
+    @property
+    def emulator(self) -> LocalAws:
+        """The emulator the first deploy started."""
+        assert self.running is not None, f"the first deploy started no emulator in {self.state_dir}"
+        return self.running
+
+    def client(self, service: str) -> Any:
+        """An admin client of the emulator."""
+        return self.emulator.boto3_session().client(service, **self.emulator.client_kwargs())
+
+
+@pytest.fixture(scope="class")
+def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
+    """Deploy twice into a project with no emulator running (the first deploy starts one in its
+    .local-aws/, the second reuses it); destroy after, which stops the emulator if still up."""
+    project = project_copy(tmp_path_factory.mktemp("project"))
+    state_dir = project / settings.LOCAL_AWS_STATE_DIR
+    dotenv = project / settings.DOTENV_PATH
+    try:
+        first = deploy(
+            LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED, log=quiet
+        )
+        running = find_local_aws(state_dir)
+        first_id = read_dotenv_key_id(dotenv) or ""
+        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
+        messages: list[str] = []
+        second = deploy(
+            LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED,
+            log=messages.append,
+        )  # fmt: skip
+        yield Background(
+            project, state_dir, first, second, running, first_id, first_secret, tuple(messages)
+        )
+    finally:
+        destroy(LocalEmulatorTarget(state_dir), project_dir=project, log=quiet)
+
+
+class TestBackgroundEmulator:
+    """Deploy's own emulator, from its start to its stop; the tests run in this order (the last
+    two destroy), on one emulator and one deployment."""
+
+    def test_deploy_starts_one_in_local_aws_and_reuses_it(self, background: Background) -> None:
+        """Without an emulator, deploy starts one in .local-aws/; a second deploy reuses it."""
+        first, running = background.first, background.running
+        assert running is not None and running.endpoint_url == first.endpoint_url
+        assert (background.state_dir / "pid").read_text().strip() == str(running.pid)
+        assert first.dotenv_path == background.dotenv
+        assert background.second.endpoint_url == first.endpoint_url
+        assert any("reusing the local AWS emulator" in m for m in background.second_messages)
+
+    def test_second_deploy_rotated_to_one_working_key(self, background: Background) -> None:
+        """Deploying twice leaves exactly one key, the new one; the first no longer works."""
+        keys = background.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
+        second_id = read_dotenv_key_id(background.dotenv)
+        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
+        assert background.first_key_id != second_id
+        stale = _sts(background.emulator, background.first_key_id, background.first_key_secret)
+        with pytest.raises(ClientError):
+            stale.get_caller_identity()
+
+    def test_destroy_leaves_nothing(self, background: Background) -> None:
+        """Destroy removes key, .env, stack, user, roles and the provider deploy made; the given
+        emulator keeps running; again: nothing to do."""
+        key_id = read_dotenv_key_id(background.dotenv)
+        target = LocalEmulatorTarget(emulator=background.emulator)
+        result = destroy(target, dotenv_path=background.dotenv, log=quiet)
+        assert result.stack_deleted and not result.nothing_to_destroy
+        assert not result.emulator_stopped and background.emulator.is_healthy()
+        assert result.deleted_key_ids == (key_id,)
+        assert result.deleted_oidc_provider_arn == PROVIDER_ARN
+        assert not background.dotenv.exists()
+        iam, cfn = background.client("iam"), background.client("cloudformation")
+        for call in (
+            lambda: iam.get_user(UserName=settings.TEST_IAM_USER_NAME),
+            lambda: iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME),
+            lambda: iam.get_role(RoleName=settings.CI_IAM_ROLE_NAME),
+            lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN),
+        ):
+            with pytest.raises(ClientError, match="NoSuchEntity"):
+                call()
+        with pytest.raises(ClientError, match="does not exist"):
+            cfn.describe_stacks(StackName=settings.CFN_STACK_NAME)
+        roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
+        assert all(name.startswith("cdk-") for name in roles), roles  # only CDK bootstrap's
+        assert iam.list_users()["Users"] == []
+        again = destroy(target, dotenv_path=background.dotenv, log=quiet)
+        assert again.nothing_to_destroy and not again.stack_deleted
+
+    def test_destroy_stops_the_emulator_deploy_started(self, background: Background) -> None:
+        """Destroy through .local-aws/ stops the emulator found there, its TLS key with it, and
+        cleans .env; again: nothing to destroy."""
+        running, state_dir = background.emulator, background.state_dir
+        target = LocalEmulatorTarget(state_dir)
+        result = destroy(target, project_dir=background.project, log=quiet)
+        assert result.emulator_stopped and not result.nothing_to_destroy
+        assert find_local_aws(state_dir) is None
+        assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
+        assert not background.dotenv.exists()
+        assert not (state_dir / "server.key").exists()  # the TLS key went with the emulator
+        assert destroy(target, project_dir=background.project, log=quiet).nothing_to_destroy
