@@ -64,7 +64,10 @@ def tests(session: nox.Session) -> None:
     # coverage of the library package; its floor (pyproject) applies to whole-suite runs only,
     # so `nox -s tests -- tests/unit/test_x.py` is not failed by it
     coverage = ["--cov"] if not pytest_args else ["--cov", "--cov-fail-under=0"]
-    session.run("pytest", *coverage, *pytest_args, env={TARGET_VAR: target.to_json()})
+    # whole-suite runs use every core (at most 4), one test file per worker at a time
+    # (tests/shared_setup.py deploys the fresh stack once for all workers)
+    parallel = [] if pytest_args else ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
+    session.run("pytest", *coverage, *parallel, *pytest_args, env={TARGET_VAR: target.to_json()})
 
 
 @nox.session(python=CURRENT_PYTHON)

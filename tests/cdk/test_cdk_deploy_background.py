@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from dotenv import dotenv_values
@@ -21,31 +20,8 @@ from cdk.access_key import read_dotenv_key_id
 from cdk.deploy import deploy, destroy
 from cdk.deployment import Deployment
 from cdk.targets import LocalEmulatorTarget
+from tests.cdk.deploy_values import PINNED, PROVIDER_ARN, proc_state, quiet, sts_client
 from tests.shared_setup import project_copy
-
-ACCOUNT = settings.LOCAL_AWS_ACCOUNT_ID
-PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{settings.GITHUB_OIDC_PROVIDER_HOST}"
-#: The repository and its ids, as `nox -s deploy` passes them after finding them.
-PINNED = {"githubOwner": "octo-org", "githubRepository": "octo-repo",
-          "githubOwnerId": 1001, "githubRepositoryId": 2002}  # fmt: skip
-
-
-def quiet(_message: str) -> None:
-    """Swallow deploy's progress lines."""
-
-
-def _sts(emulator: LocalAws, key_id: str, secret: str) -> Any:
-    session = boto3.Session(
-        aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=emulator.region
-    )
-    return session.client("sts", **emulator.client_kwargs())
-
-
-def _proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
 
 
 @dataclass(frozen=True)
@@ -124,7 +100,9 @@ class TestBackgroundEmulator:
         second_id = read_dotenv_key_id(background.dotenv)
         assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
         assert background.first_key_id != second_id
-        stale = _sts(background.emulator, background.first_key_id, background.first_key_secret)
+        stale = sts_client(
+            background.emulator, background.first_key_id, background.first_key_secret
+        )
         with pytest.raises(ClientError):
             stale.get_caller_identity()
 
@@ -164,7 +142,7 @@ class TestBackgroundEmulator:
         result = destroy(target, project_dir=background.project, log=quiet)
         assert result.emulator_stopped and not result.nothing_to_destroy
         assert find_local_aws(state_dir) is None
-        assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
+        assert not os.path.exists(f"/proc/{running.pid}") or "Z" in proc_state(running.pid)
         assert not background.dotenv.exists()
         assert not (state_dir / "server.key").exists()  # the TLS key went with the emulator
         assert destroy(target, project_dir=background.project, log=quiet).nothing_to_destroy

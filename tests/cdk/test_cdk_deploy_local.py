@@ -1,12 +1,12 @@
-"""Deploy and destroy against fresh local emulators, checked through the AWS APIs; bad input.
+"""The local target of deploy: what a deploy holds, checked through the AWS APIs; bad input.
 
 What a deploy holds is checked on the run's one fresh stack (``tests/shared_setup.py``); deploy's
-own background emulator has its file (``test_cdk_deploy_background.py``)."""
+own background emulator and the aws target have their files (``test_cdk_deploy_background.py``,
+``test_cdk_deploy_aws_target.py``), so pytest-xdist runs the three deploys side by side."""
 
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from pathlib import Path
@@ -21,44 +21,35 @@ from dotenv import dotenv_values
 from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
 from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 from cdk import settings
-from cdk.access_key import DOTENV_MARKER, read_dotenv_key_id
+from cdk.access_key import DOTENV_MARKER
 from cdk.cdk_cli import ensure_cdk_cli
 from cdk.deploy import PROJECT_DIR, choose_target, deploy, destroy, main
 from cdk.errors import DeployError
 from cdk.github_oidc import GitHubSubjectFilter
 from cdk.targets import AwsAccountTarget, LocalEmulatorTarget
-from tests.shared_setup import project_copy
+from tests.cdk.deploy_values import (
+    ACCOUNT,
+    CI_ROLE_ARN,
+    IMMUTABLE,
+    NAME,
+    OWNER,
+    OWNER_ID,
+    PINNED,
+    PROVIDER_ARN,
+    REPO_ID,
+    REPOSITORY,
+    TEST_ROLE_ARN,
+    USER_ARN,
+    quiet,
+    sts_client,
+)
 
 if TYPE_CHECKING:
-    from conftest import FakeGitHub  # tests/cdk/conftest.py
-
     from tests.shared_setup import FreshStack
 
-ACCOUNT = settings.LOCAL_AWS_ACCOUNT_ID
-USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{settings.TEST_IAM_USER_NAME}"
-TEST_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.TEST_IAM_ROLE_NAME}"
-CI_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.CI_IAM_ROLE_NAME}"
-PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{settings.GITHUB_OIDC_PROVIDER_HOST}"
-OWNER, NAME, OWNER_ID, REPO_ID = "octo-org", "octo-repo", 1001, 2002
-REPOSITORY = f"{OWNER}/{NAME}"
-IMMUTABLE = f"{OWNER}@{OWNER_ID}/{NAME}@{REPO_ID}"
 #: A job of the repository, with GitHub's API out of reach (the sub lookup falls back at once).
 IN_ACTIONS = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPOSITORY,
               "GITHUB_API_URL": "http://127.0.0.1:9"}  # fmt: skip
-#: The repository and its ids, as `nox -s deploy` passes them after finding them.
-PINNED = {"githubOwner": OWNER, "githubRepository": NAME,
-          "githubOwnerId": OWNER_ID, "githubRepositoryId": REPO_ID}  # fmt: skip
-
-
-def quiet(_message: str) -> None:
-    """Swallow deploy's progress lines."""
-
-
-def _sts(emulator: LocalAws, key_id: str | None = None, secret: str | None = None) -> Any:
-    session = boto3.Session(
-        aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=emulator.region
-    )
-    return session.client("sts", **emulator.client_kwargs())
 
 
 def _token(sub: str, aud: str = settings.GITHUB_OIDC_AUDIENCE) -> str:
@@ -183,7 +174,7 @@ class TestFreshDeploy:
         assert values[settings.DOTENV_ENDPOINT_URL_VAR] == fresh_stack.emulator.endpoint_url
         assert values[settings.DOTENV_CA_BUNDLE_VAR] == str(fresh_stack.emulator.ca_bundle)
         assert values[settings.DOTENV_REGION_VAR] == settings.AWS_REGION
-        sts = _sts(
+        sts = sts_client(
             fresh_stack.emulator,
             values[settings.DOTENV_ACCESS_KEY_ID_VAR],
             values[settings.DOTENV_SECRET_ACCESS_KEY_VAR],
@@ -200,7 +191,7 @@ class TestFreshDeploy:
     def test_ci_role_through_web_identity(self, fresh_stack: FreshStack, form: str) -> None:
         """A token of this repository, in either sub form, gets the CI role (and the test role)."""
         repository = fresh_stack.repository if form == "name" else fresh_stack.immutable
-        sts = _sts(fresh_stack.emulator, "unused", "unused")
+        sts = sts_client(fresh_stack.emulator, "unused", "unused")
         creds = sts.assume_role_with_web_identity(
             RoleArn=CI_ROLE_ARN,
             RoleSessionName="gha",
@@ -229,88 +220,13 @@ class TestFreshDeploy:
         self, fresh_stack: FreshStack, sub: str, aud: str
     ) -> None:
         """Another repository (REPO-evil too) or another audience is refused by the trust policy."""
-        sts = _sts(fresh_stack.emulator, "unused", "unused")
+        sts = sts_client(fresh_stack.emulator, "unused", "unused")
         with pytest.raises(ClientError, match="AccessDenied"):
             sts.assume_role_with_web_identity(
                 RoleArn=CI_ROLE_ARN,
                 RoleSessionName="gha",
                 WebIdentityToken=_token(_format(sub, fresh_stack), aud),
             )
-
-
-def _use_profile(monkeypatch: pytest.MonkeyPatch, config: Path, ca_bundle: Path | None) -> None:
-    """Make ``config`` the only AWS configuration this process and its children see."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config.with_name("no-credentials")))
-    if ca_bundle is not None:
-        monkeypatch.setenv("AWS_CA_BUNDLE", str(ca_bundle))
-        monkeypatch.setenv("NODE_EXTRA_CA_CERTS", str(ca_bundle))
-
-
-def test_aws_target_through_a_profile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: FakeGitHub
-) -> None:
-    """The aws target, pointed by a profile at an emulator standing in for an account.
-
-    The account already has a provider, so the stack imports it and destroy leaves it; a token
-    without rights fails after the stack and .env are in place; with rights the CI role ARN is
-    stored as the repository variable.
-    """
-    token = "ghp_local-test-token-not-real"
-    with start_local_aws(tls=True, state_dir=tmp_path / "account") as account:
-        iam = account.boto3_session().client("iam", **account.client_kwargs())
-        iam.create_open_id_connect_provider(
-            Url=settings.GITHUB_OIDC_PROVIDER_URL, ClientIDList=[settings.GITHUB_OIDC_AUDIENCE]
-        )
-        config = tmp_path / "config"
-        config.write_text(
-            f"[profile account]\nregion = {settings.AWS_REGION}\n"
-            f"endpoint_url = {account.endpoint_url}\n"
-            f"aws_access_key_id = {settings.LOCAL_AWS_ADMIN_ACCESS_KEY_ID}\n"
-            f"aws_secret_access_key = {settings.LOCAL_AWS_ADMIN_SECRET_ACCESS_KEY}\n"
-        )
-        _use_profile(monkeypatch, config, account.ca_bundle)
-        dotenv = tmp_path / ".env"
-        options: dict[str, Any] = {
-            "project_dir": project_copy(tmp_path / "project"), "dotenv_path": dotenv,
-            "github_token": token, "context": PINNED,
-            "environ": {"GITHUB_API_URL": github.url}, "log": quiet,
-        }  # fmt: skip
-
-        github.statuses["PATCH"] = 403
-        with pytest.raises(DeployError, match="Variables: read and write") as refused:
-            deploy(AwsAccountTarget("account"), **options)
-        assert "stack and .env are in place" in str(refused.value)
-        from boto_session_manager.testing import assert_no_secrets
-
-        assert_no_secrets({"GitHub token": token}, {"error": str(refused.value)})
-        assert dotenv.is_file()
-
-        github.statuses.update({"PATCH": 404, "POST": 201})
-        result = deploy(AwsAccountTarget("account"), **options)
-        assert github.requests[-1]["method"] == "POST"
-        assert github.requests[-1]["path"] == f"/repos/{REPOSITORY}/actions/variables"
-        assert github.requests[-1]["body"] == {
-            "name": settings.GITHUB_REPO_VAR_ROLE_ARN,
-            "value": result.ci_role_arn,
-        }
-        assert result.oidc_provider_arn == PROVIDER_ARN
-        keys = iam.list_access_keys(UserName=settings.TEST_IAM_USER_NAME)["AccessKeyMetadata"]
-        assert [k["AccessKeyId"] for k in keys] == [read_dotenv_key_id(dotenv)]
-        assert not result.is_emulator or result.endpoint_url is None
-
-        destroyed = destroy(AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet)
-        assert destroyed.stack_deleted and destroyed.deleted_oidc_provider_arn is None
-        assert not dotenv.exists()
-        iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN)  # still there
-        with pytest.raises(ClientError, match="NoSuchEntity"):
-            iam.get_user(UserName=settings.TEST_IAM_USER_NAME)
-        assert destroy(
-            AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet
-        ).nothing_to_destroy
 
 
 class TestBadInput:
@@ -338,7 +254,7 @@ class TestBadInput:
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and "aws configure --profile nope" in err
 
-    def test_profile_refused_by_sts(
+    def test_profile_refused_bysts_client(
         self,
         capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch,
@@ -447,7 +363,7 @@ def test_emulator_sts_judges_every_sub_form(local_aws: LocalAws, case: str) -> N
     subject = GitHubSubjectFilter(owner=OWNER, repository=NAME, **options)
     iam = local_aws.boto3_session().client("iam", **local_aws.client_kwargs())
     provider_arn, created = github_provider_arn(iam)
-    sts = _sts(local_aws, "unused", "unused")
+    sts = sts_client(local_aws, "unused", "unused")
     try:
         with web_identity_role(
             iam, provider_arn=provider_arn, sub_patterns=subject.sub_patterns(), prefix="bsm-form"
