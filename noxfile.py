@@ -16,6 +16,7 @@ nox.options.sessions = ["tests", "lint"]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+DEPENDABOT = ".github/dependabot.yml"
 #: The interpreter at hand: nox errors on missing interpreters when ``CI`` is set,
 #: so the default sessions run on this one; the version matrix lives in the workflow.
 CURRENT_PYTHON = None
@@ -64,15 +65,21 @@ def tests(session: nox.Session) -> None:
     # coverage of the library package; its floor (pyproject) applies to whole-suite runs only,
     # so `nox -s tests -- tests/unit/test_x.py` is not failed by it
     coverage = ["--cov"] if not pytest_args else ["--cov", "--cov-fail-under=0"]
+    # the library's OIDC managers and every `bsm` the tests start share one STS exchange per
+    # credential lifetime (BSM_CREDENTIAL_CACHE), in a cache of this session's own
+    cache_dir = str(Path(session.virtualenv.location, "credential-cache"))
+    cache = {"BSM_CREDENTIAL_CACHE": "1", "BSM_CREDENTIAL_CACHE_DIR": cache_dir}
     # whole-suite runs use every core (at most 4), one test file per worker at a time
     # (tests/shared_setup.py deploys the fresh stack once for all workers)
     parallel = [] if pytest_args else ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
-    session.run("pytest", *coverage, *parallel, *pytest_args, env={TARGET_VAR: target.to_json()})
+    session.run(
+        "pytest", *coverage, *parallel, *pytest_args, env={TARGET_VAR: target.to_json(), **cache}
+    )
 
 
 @nox.session(python=CURRENT_PYTHON)
 def lint(session: nox.Session) -> None:
-    """Run ruff, mypy (strict on the package), actionlint and a schema check of the workflow."""
+    """Run ruff, mypy (strict: package, cdk/, noxfile), actionlint, workflow/dependabot schemas."""
     install_groups(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -80,6 +87,8 @@ def lint(session: nox.Session) -> None:
     workflows = [str(p) for p in sorted(Path(".github/workflows").glob("*.yml"))]
     session.run("actionlint", *workflows)
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("check-jsonschema", "--builtin-schema", "vendor.dependabot", DEPENDABOT)
+    session.run("pre-commit", "validate-config", ".pre-commit-config.yaml")
 
 
 @nox.session(python=CURRENT_PYTHON)
@@ -132,3 +141,17 @@ def destroy(session: nox.Session) -> None:
     """Delete the access key, .env and the stack (`-- aws` or `-- local`, which stops ministack)."""
     install_groups(session)  # boto3 and python-dotenv suffice: no CDK synthesis to destroy
     session.run("python", "-m", "cdk.deploy", "destroy", *session.posargs)
+
+
+# -- the CI workflow, rehearsed on this machine (rehearsal/) -------------------------------------
+
+
+@nox.session(python=CURRENT_PYTHON, default=False)
+def rehearse(session: nox.Session) -> None:
+    """Run the CI workflow here, OIDC included: `-- --scenario push|pull-request|fork-pull-request`.
+
+    AWS is a fresh local emulator with the stack deployed; see docs/guides/rehearse-the-workflow.
+    """
+    install_groups(session, "test", "cdk", "rehearsal")
+    install_cdk_cli(session)
+    session.run("python", "-m", "rehearsal", *session.posargs)

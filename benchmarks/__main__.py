@@ -37,6 +37,12 @@ def _oidc(runs: int) -> tuple[list[Row], list[str]]:
     return oidc_rows(runs=runs)
 
 
+def _long_jobs(runs: int) -> tuple[list[Row], list[str]]:
+    from .long_jobs import long_job_rows
+
+    return long_job_rows(runs=runs)
+
+
 def _load(runs: int) -> tuple[list[Row], list[str]]:
     from .load import load_rows
 
@@ -49,6 +55,7 @@ SECTIONS: dict[str, Callable[[int], tuple[list[Row], list[str]]]] = {
     "clients": _client_access,
     "threads": _first_touch,
     "oidc": _oidc,
+    "processes": _long_jobs,
     "load": _load,
 }
 

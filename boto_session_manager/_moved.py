@@ -5,6 +5,12 @@
 says so with a :class:`DeprecationWarning` that names the 3.0 spelling. The warning points at
 the line of the caller that used the old name, not at this package or the import machinery,
 so Python's default filters show it for scripts (``__main__``) and test runners.
+
+2.x calls that 3.0 refuses fail with the 3.0 spelling: the manager's methods that took
+positional options in 2.x have a ``*positional_2x`` catch-all (typed ``NoReturn``, hidden
+from ``help()`` by :func:`shown_without_catch_all`) and raise :func:`keyword_only_error`.
+2.x's "not given" marker :data:`NOTHING` lives here (``sentinel`` re-exports it, and warns),
+so the manager can read it as "not given" without importing ``sentinel``.
 """
 
 from __future__ import annotations
@@ -15,21 +21,29 @@ import warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing and importlib are loaded only when needed: manager.py imports this)
-    from collections.abc import Callable, Sequence
-    from typing import Any
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Any, TypeVar
 
     from .exceptions import KeywordOnlyArgumentsError
+
+    T = TypeVar("T")
+    F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "ASSUME_ROLE_2X_PARAMETERS",
     "BOTO_SES_MANAGER_2X_PARAMETERS",
+    "GET_CLIENT_2X_PARAMETERS",
     "MOVED",
+    "NOTHING",
     "Moved",
     "forwarder",
     "keyword_only_error",
     "manager_getattr",
+    "nothing_as_none",
+    "shown_without_catch_all",
     "warn_moved",
     "warn_moved_module",
+    "without_nothing",
 ]
 
 _PACKAGE = "boto_session_manager"
@@ -115,6 +129,18 @@ BOTO_SES_MANAGER_2X_PARAMETERS = (
     "profile_name",
     "default_client_kwargs",
     "expiration_time",
+)
+#: 2.x's ``get_client(service_name, ...)`` (and ``get_resource``) parameters after the name.
+GET_CLIENT_2X_PARAMETERS = (
+    "region_name",
+    "api_version",
+    "use_ssl",
+    "verify",
+    "endpoint_url",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "config",
 )
 #: 2.x's ``assume_role(role_arn, ...)`` parameters after ``role_arn``, in order.
 ASSUME_ROLE_2X_PARAMETERS = (
@@ -214,3 +240,54 @@ def keyword_only_error(
     spelling = f"{function}({leading}{', '.join(items)})"
     which = "all arguments" if not leading else f"every argument after {leading.rstrip(', ')}"
     return KeywordOnlyArgumentsError(function=function, which=which, spelling=spelling)
+
+
+def shown_without_catch_all(function: F) -> F:
+    """``function`` as ``help()`` and the docs show it: without its ``*positional_2x``.
+
+    The catch-all exists only so that a 2.x positional call gets
+    :func:`keyword_only_error`'s message instead of Python's; it is typed ``NoReturn``, so
+    type checkers reject such a call too. The function itself is returned unchanged.
+    """
+    import inspect  # loaded already (dataclasses imports it)
+
+    signature = inspect.signature(function)
+    parameters = [p for p in signature.parameters.values() if p.kind is not p.VAR_POSITIONAL]
+    setattr(function, "__signature__", signature.replace(parameters=parameters))  # noqa: B010
+    return function
+
+
+class _NothingType:
+    """The type of :data:`NOTHING`; there is one instance."""
+
+    __slots__ = ()
+    _instance: _NothingType | None = None
+
+    def __new__(cls) -> _NothingType:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOTHING"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "NOTHING"  # pickles as this module's attribute: unpickling gives the singleton
+
+
+#: 2.x's "argument not given" marker (``boto_session_manager.sentinel.NOTHING``). 3.0 takes
+#: ``None`` for that; where 2.x code passes ``NOTHING`` to the manager, it means the same.
+NOTHING: Any = _NothingType()
+
+
+def nothing_as_none(value: T | None) -> T | None:
+    """``value``, or ``None`` where 2.x code passed :data:`NOTHING`."""
+    return None if value is NOTHING else value
+
+
+def without_nothing(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """``arguments`` without those 2.x code gave as :data:`NOTHING` (their defaults apply)."""
+    return {name: value for name, value in arguments.items() if value is not NOTHING}

@@ -474,7 +474,7 @@ class ClientMixin:
 
     if TYPE_CHECKING:
 
-        def get_client(self, service_name: str, /, **client_kwargs: Any) -> Any: ...
+        def get_client(self, service_name: str, **client_kwargs: Any) -> Any: ...
 
     accessanalyzer_client: CachedClient[mypy_boto3_accessanalyzer.Client] = CachedClient("accessanalyzer")
     """Cached ``accessanalyzer`` client (`boto3 docs <https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/accessanalyzer.html>`__)."""

@@ -7,10 +7,14 @@ contains a secret: callers pass only non-secret facts as keyword arguments.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing's constant without importing typing (about 4 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
+    "AwsConfigFileError",
     "BotoSesManagerError",
+    "CredentialCacheError",
     "DotenvFileError",
     "DotenvFileNotFoundError",
     "DotenvVariableError",
@@ -27,6 +31,7 @@ __all__ = [
     "NoBotocoreCredentialError",
     "NoCredentialsError",
     "RoleTrustError",
+    "SnapshotFileNotFoundError",
     "TokenEndpointError",
     "TokenEndpointUrlError",
     "WebIdentityTokenFileError",
@@ -208,3 +213,25 @@ class KeywordOnlyArgumentsError(BotoSesManagerError, TypeError):
     """2.x code passed positionally what 3.0 takes as keywords."""
 
     fmt = "{function}() takes {which} as keywords since 3.0 (positional in 2.x): write {spelling}."
+
+
+class SnapshotFileNotFoundError(BotoSesManagerError, FileNotFoundError):
+    """``from_snapshot_file()`` found no snapshot file (also a :class:`FileNotFoundError`)."""
+
+    fmt = (
+        "No snapshot file at {path} ({where}). Read it while the `with bsm.temp_snapshot():` "
+        "block that writes it runs (the file is removed when the block ends, and the block "
+        "names it in BSM_SNAPSHOT_FILE for its child processes), or pass the file's path."
+    )
+
+
+class CredentialCacheError(BotoSesManagerError):
+    """The credential cache shared by processes cannot be used safely."""
+
+    fmt = "Cannot use the credential cache {where}: {problem}. {fix}"
+
+
+class AwsConfigFileError(BotoSesManagerError):
+    """The AWS config file cannot be read or updated."""
+
+    fmt = "Cannot update the AWS config file {path}: {problem}. {fix}"

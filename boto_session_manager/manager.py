@@ -14,16 +14,23 @@ The class is a facade over three concerns, each in its own module:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._moved import (
+    ASSUME_ROLE_2X_PARAMETERS,
+    BOTO_SES_MANAGER_2X_PARAMETERS,
+    keyword_only_error,
+    nothing_as_none,
+    shown_without_catch_all,
+    without_nothing,
+)
 from .client_cache import KeyedCache
 from .clients import ClientMixin
+from .credential_cache import CredentialCache, resolve_credential_cache
 from .credentials import SessionSetup
 from .credentials.assume_role import build_assume_role
 from .credentials.default_chain import build_default_chain
@@ -31,11 +38,13 @@ from .credentials.dotenv_file import build_dotenv
 from .credentials.github_token import DEFAULT_AUDIENCE, GitHubOidcTokenLoader
 from .credentials.selection import CredentialSource, oidc_role_arn, select_credential_source
 from .credentials.web_identity import build_web_identity
-from .handoff import HandOffMixin, os_environ_set_to, snapshot_setup
+from .handoff import HandOffMixin, os_environ_set_to, read_snapshot_file, snapshot_setup
 from .identity import mask_access_key_id
 from .session import SessionMixin
 
 if TYPE_CHECKING:
+    from typing import NoReturn
+
     import boto3.session
     import botocore.session
     from boto3.resources.base import ServiceResource
@@ -54,12 +63,13 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
     ``default_client_kwargs`` (for example ``{"endpoint_url": ...}``) are passed to every client
     and resource; arguments given to :meth:`get_client` win over them. The ``from_*``
     constructors pass ``credential_provider`` and ``web_identity_exchange`` for refreshing
-    credentials.
+    credentials. Arguments are keywords only (2.x took them by position).
     """
 
+    @shown_without_catch_all
     def __init__(
         self,
-        *,
+        *positional_2x: NoReturn,
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
@@ -71,18 +81,23 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         credential_provider: LazyRefreshableProvider | None = None,
         web_identity_exchange: WebIdentityExchange | None = None,
     ) -> None:
-        self.aws_access_key_id = aws_access_key_id
-        self.aws_secret_access_key = aws_secret_access_key
-        self.aws_session_token = aws_session_token
-        self.region_name = region_name
-        self.profile_name = profile_name
-        self.botocore_session = botocore_session
+        if positional_2x:
+            raise keyword_only_error(
+                "BotoSesManager", BOTO_SES_MANAGER_2X_PARAMETERS, positional_2x
+            )
+        # nothing_as_none: 2.x code may pass its "not given" marker, sentinel.NOTHING
+        self.aws_access_key_id = nothing_as_none(aws_access_key_id)
+        self.aws_secret_access_key = nothing_as_none(aws_secret_access_key)
+        self.aws_session_token = nothing_as_none(aws_session_token)
+        self.region_name = nothing_as_none(region_name)
+        self.profile_name = nothing_as_none(profile_name)
+        self.botocore_session = nothing_as_none(botocore_session)
         self.default_client_kwargs: dict[str, Any] = dict(default_client_kwargs or {})
         #: The refreshing credential provider of a refreshing manager, else ``None``.
         self.credential_provider = credential_provider
         #: The token exchange of a web-identity manager, else ``None``.
         self.web_identity_exchange = web_identity_exchange
-        self._expiration_time = expiration_time
+        self._expiration_time = nothing_as_none(expiration_time)
         self._session_lock = threading.Lock()
         self._sessions: tuple[boto3.session.Session, botocore.session.Session] | None = None
         self._clients: KeyedCache[Any] = KeyedCache()
@@ -96,15 +111,21 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
 
     @contextlib.contextmanager
     def awscli(self) -> Iterator[BotoSesManager]:
-        """Set this session's credentials in ``os.environ`` for the AWS CLI; restore on exit."""
+        """Set this session's credentials in ``os.environ`` for the AWS CLI; restore on exit.
+
+        The variables are those of :meth:`env`: a manager made from a profile exports
+        ``AWS_PROFILE`` (so the CLI refreshes SSO or role credentials itself), any other its
+        keys.
+        """
         with os_environ_set_to(self.env()):
             yield self
 
     # ------------------------------------------------------------------ roles
+    @shown_without_catch_all
     def assume_role(
         self,
         role_arn: str,
-        *,
+        *positional_2x: NoReturn,
         role_session_name: str | None = None,
         duration_seconds: int = 3600,
         tags: list[dict[str, str]] | None = None,
@@ -123,25 +144,28 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         With ``auto_refresh=True`` the new manager's credentials are refreshed ahead of expiry
         by botocore's refreshable-credentials machinery; ``mfa_token`` may then be a callable
         asked for a fresh code at each refresh. Inputs are checked before any network call.
+        The options after ``role_arn`` are keywords only (2.x took them by position).
         """
-        return self._from_setup(
-            build_assume_role(
-                self,
-                role_arn,
-                role_session_name=role_session_name,
-                duration_seconds=duration_seconds,
-                tags=tags,
-                transitive_tag_keys=transitive_tag_keys,
-                external_id=external_id,
-                mfa_serial_number=mfa_serial_number,
-                mfa_token=mfa_token,
-                source_identity=source_identity,
-                policy=policy,
-                policy_arns=policy_arns,
-                region_name=region_name,
-                auto_refresh=auto_refresh,
+        if positional_2x:
+            raise keyword_only_error(
+                "assume_role", ASSUME_ROLE_2X_PARAMETERS, positional_2x, leading="role_arn, "
             )
-        )
+        options = {
+            "role_session_name": role_session_name,
+            "duration_seconds": duration_seconds,
+            "tags": tags,
+            "transitive_tag_keys": transitive_tag_keys,
+            "external_id": external_id,
+            "mfa_serial_number": mfa_serial_number,
+            "mfa_token": mfa_token,
+            "source_identity": source_identity,
+            "policy": policy,
+            "policy_arns": policy_arns,
+            "region_name": region_name,
+            "auto_refresh": auto_refresh,
+        }
+        # without_nothing: where 2.x code passed sentinel.NOTHING, the default applies
+        return self._from_setup(build_assume_role(self, role_arn, **without_nothing(options)))
 
     # ------------------------------------------------------------------ credential sources
     @classmethod
@@ -186,12 +210,15 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         token_loader: TokenLoader | None = None,
         environ: Mapping[str, str] | None = None,
         time_fetcher: Callable[[], datetime] | None = None,
+        credential_cache: bool | CredentialCache | None = None,
     ) -> BotoSesManager:
         """A manager for ``role_arn`` with ephemeral credentials from GitHub Actions OIDC.
 
         Each (re)fresh asks the runner's token endpoint for a new ID token and exchanges it
         with ``sts:AssumeRoleWithWebIdentity``. The job needs ``permissions: id-token: write``;
         without it this raises :class:`GitHubOidcNotAvailableError` before any network call.
+        ``credential_cache=True`` (or ``BSM_CREDENTIAL_CACHE=1`` in ``environ``) shares the
+        credentials with the job's other processes through a cache on disk (off by default).
         """
         loader = token_loader or GitHubOidcTokenLoader.from_environ(environ, audience=audience)
         return cls._from_setup(
@@ -204,6 +231,7 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
                 default_client_kwargs=default_client_kwargs,
                 time_fetcher=time_fetcher,
                 environ=environ,
+                credential_cache=resolve_credential_cache(credential_cache, environ),
             )
         )
 
@@ -244,12 +272,14 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         duration_seconds: int = 3600,
         default_client_kwargs: Mapping[str, Any] | None = None,
         environ: Mapping[str, str] | None = None,
+        credential_cache: bool | CredentialCache | None = None,
     ) -> BotoSesManager:
         """The right manager for where the code runs: OIDC in GitHub Actions, ``.env`` locally.
 
         An explicit ``source`` (or ``BSM_CREDENTIAL_SOURCE``: ``github-oidc``, ``dotenv``,
         ``default``) always wins. The OIDC role ARN comes from ``role_arn`` or ``AWS_ROLE_ARN``.
         ``environ`` (default ``os.environ``) is where the variables are read.
+        ``credential_cache`` is :meth:`from_github_oidc`'s, for the OIDC source only.
         """
         env = os.environ if environ is None else environ
         chosen = select_credential_source(source=source, dotenv_path=dotenv_path, environ=env)
@@ -261,6 +291,7 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
                 region_name=region_name,
                 default_client_kwargs=default_client_kwargs,
                 environ=env,
+                credential_cache=resolve_credential_cache(credential_cache, env),
             )
         elif chosen.source is CredentialSource.DOTENV:
             setup = build_dotenv(
@@ -281,9 +312,16 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         return cls._from_setup(snapshot_setup(snapshot))
 
     @classmethod
-    def from_snapshot_file(cls, path: str | os.PathLike[str]) -> BotoSesManager:
-        """A manager from a JSON file written by :meth:`temp_snapshot`."""
-        return cls.from_snapshot(json.loads(Path(path).read_text(encoding="utf-8")))
+    def from_snapshot_file(cls, path: str | os.PathLike[str] | None = None) -> BotoSesManager:
+        """A manager from a JSON file written by :meth:`temp_snapshot`.
+
+        Without ``path`` (2.x's child-process pattern): the file that ``BSM_SNAPSHOT_FILE``
+        names, which :meth:`temp_snapshot` sets while its block runs, else 2.x's location
+        ``~/.bsm-snapshot.json`` (``boto_session_manager.paths.PATH_DEFAULT_SNAPSHOT``).
+        A missing file raises :class:`SnapshotFileNotFoundError`, a :class:`FileNotFoundError`
+        that says where it looked.
+        """
+        return cls.from_snapshot(read_snapshot_file(path))
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:

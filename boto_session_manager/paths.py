@@ -1,7 +1,10 @@
-"""File locations: the default snapshot file, and the path ``temp_snapshot()`` yields.
+"""File locations: where a snapshot file is looked for, and the path ``temp_snapshot()`` yields.
 
-``PATH_DEFAULT_SNAPSHOT`` is 2.x's default snapshot file, ``~/.bsm-snapshot.json``: the path
-2.x's ``temp_snapshot()`` wrote and ``from_snapshot_file()`` read when given none.
+``from_snapshot_file()`` without a path reads :func:`default_snapshot_file`: the file named by
+``BSM_SNAPSHOT_FILE`` (:data:`SNAPSHOT_FILE_VAR`), which ``temp_snapshot()`` sets to the file it
+wrote while its block runs, so the block's child processes find it; else
+``PATH_DEFAULT_SNAPSHOT``, 2.x's default snapshot file, ``~/.bsm-snapshot.json`` (the path 2.x's
+``temp_snapshot()`` wrote and ``from_snapshot_file()`` read when given none).
 
 :class:`SnapshotPath` is a :class:`~pathlib.Path` that, used as 2.x code used what
 ``temp_snapshot()`` yielded (the manager), fails with a message saying what 3.0 yields.
@@ -10,13 +13,31 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-__all__ = ["PATH_DEFAULT_SNAPSHOT", "SnapshotPath"]
+__all__ = ["PATH_DEFAULT_SNAPSHOT", "SNAPSHOT_FILE_VAR", "SnapshotPath", "default_snapshot_file"]
 
 #: ``~/.bsm-snapshot.json`` (``~`` left as is where no home folder is known).
 PATH_DEFAULT_SNAPSHOT = Path(os.path.expanduser(os.path.join("~", ".bsm-snapshot.json")))
+
+#: Set by ``temp_snapshot()`` to the file it wrote while its block runs (with several blocks
+#: open, the latest one's), and restored after; read by ``from_snapshot_file()`` without a path.
+SNAPSHOT_FILE_VAR = "BSM_SNAPSHOT_FILE"
+
+
+def default_snapshot_file(environ: Mapping[str, str] | None = None) -> tuple[Path, str]:
+    """The file ``from_snapshot_file()`` reads when given no path, and where that came from.
+
+    ``$BSM_SNAPSHOT_FILE`` when set (``environ`` defaults to ``os.environ``), else
+    :data:`PATH_DEFAULT_SNAPSHOT`.
+    """
+    named = (os.environ if environ is None else environ).get(SNAPSHOT_FILE_VAR)
+    if named:
+        return Path(named), f"named by {SNAPSHOT_FILE_VAR}"
+    return PATH_DEFAULT_SNAPSHOT, f"2.x's default location; {SNAPSHOT_FILE_VAR} is not set"
+
 
 if TYPE_CHECKING:
     _ConcretePath = Path

@@ -4,44 +4,19 @@
 this module exists for 2.x code that built its own calls with it. Importing it warns
 (:class:`DeprecationWarning`).
 
-- :data:`NOTHING`: a falsy singleton, ``repr`` ``NOTHING``, distinct from ``None``.
+- :data:`NOTHING`: a falsy singleton, ``repr`` ``NOTHING``, distinct from ``None``. Passed
+  to the manager (its constructor, ``get_client``, ``assume_role``), it means "not given".
 - :func:`resolve_kwargs`: the keyword arguments without those that are ``NOTHING``
   (``None`` is a value and stays), optionally renamed through a mapping.
 """
 
 from __future__ import annotations
 
-from typing import Any, final
+from typing import Any
 
-from ._moved import warn_moved_module
+from ._moved import NOTHING, warn_moved_module
 
 __all__ = ["NOTHING", "resolve_kwargs"]
-
-
-@final
-class _NothingType:
-    """The type of :data:`NOTHING`; there is one instance."""
-
-    __slots__ = ()
-    _instance: _NothingType | None = None
-
-    def __new__(cls) -> _NothingType:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "NOTHING"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __reduce__(self) -> str:
-        return "NOTHING"  # pickles as the module attribute: unpickling gives the singleton
-
-
-#: "Not given": unlike ``None``, which boto3 reads as a value (``region_name=None``).
-NOTHING: Any = _NothingType()
 
 
 def resolve_kwargs(_mapper: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:

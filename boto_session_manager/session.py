@@ -14,6 +14,13 @@ from collections.abc import Hashable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from ._moved import (
+    GET_CLIENT_2X_PARAMETERS,
+    NOTHING,
+    keyword_only_error,
+    shown_without_catch_all,
+    without_nothing,
+)
 from .client_cache import KeyedCache, client_key, creation_lock
 from .client_descriptor import forget_cached_clients
 from .exceptions import NoCredentialsError
@@ -28,6 +35,8 @@ from .identity import (
 from .region import resolve_region
 
 if TYPE_CHECKING:
+    from typing import NoReturn
+
     import boto3.session
     import botocore.session
     from boto3.resources.base import ServiceResource
@@ -119,28 +128,54 @@ class SessionMixin:
         return self.boto_ses.region_name
 
     # ------------------------------------------------------------------ clients
-    def get_client(self, service_name: str, /, **client_kwargs: Any) -> Any:
+    @shown_without_catch_all
+    def get_client(self, service_name: str, *positional_2x: NoReturn, **client_kwargs: Any) -> Any:
         """Return a client for ``service_name``, cached per full argument set.
 
         Arguments are those of ``boto3.session.Session.client`` (``region_name``,
-        ``endpoint_url``, ``config``...), compared by value: asking for ``s3`` in two regions
-        gives two clients, two equal ``Config(...)`` objects one. Many threads asking at once
-        for the same uncached client get one object, built once.
+        ``endpoint_url``, ``config``...), as keywords, compared by value: asking for ``s3`` in
+        two regions gives two clients, two equal ``Config(...)`` objects one. Many threads
+        asking at once for the same uncached client get one object, built once.
+        ``service_name`` may be a keyword too (``get_client(service_name="s3")``).
         """
-        key = client_key(service_name, client_kwargs) if client_kwargs else service_name
+        if client_kwargs or positional_2x:  # the default client's path is one lookup
+            if positional_2x:
+                raise keyword_only_error(
+                    "get_client", GET_CLIENT_2X_PARAMETERS, positional_2x, leading="service_name, "
+                )
+            key = client_key(service_name, client_kwargs)
+            try:
+                return self._client_values[key]
+            except KeyError:
+                return self._new_client(key, service_name, client_kwargs)
         try:
-            return self._client_values[key]
+            return self._client_values[service_name]
         except KeyError:
-            return self._clients.get_or_build(
-                key, lambda: self._build("client", service_name, client_kwargs)
-            )
+            return self._new_client(service_name, service_name, client_kwargs)
 
-    def get_resource(self, service_name: str, /, **resource_kwargs: Any) -> ServiceResource:
+    def _new_client(self, key: Hashable, service_name: str, client_kwargs: dict[str, Any]) -> Any:
+        """The client under ``key``, built once (:meth:`get_client` found none cached)."""
+        if NOTHING in client_kwargs.values():  # 2.x's "not given": the default applies
+            return self.get_client(service_name, **without_nothing(client_kwargs))
+        return self._clients.get_or_build(
+            key, lambda: self._build("client", service_name, client_kwargs)
+        )
+
+    @shown_without_catch_all
+    def get_resource(
+        self, service_name: str, *positional_2x: NoReturn, **resource_kwargs: Any
+    ) -> ServiceResource:
         """Return a boto3 resource for ``service_name``, cached per full argument set."""
         key = client_key(service_name, resource_kwargs)
+        if positional_2x:
+            raise keyword_only_error(
+                "get_resource", GET_CLIENT_2X_PARAMETERS, positional_2x, leading="service_name, "
+            )
         try:
             return self._resources.values[key]
         except KeyError:
+            if resource_kwargs and NOTHING in resource_kwargs.values():  # 2.x's "not given"
+                return self.get_resource(service_name, **without_nothing(resource_kwargs))
             return self._resources.get_or_build(
                 key, lambda: self._build("resource", service_name, resource_kwargs)
             )
@@ -211,7 +246,14 @@ class SessionMixin:
         return self._expiration_time
 
     def is_expired(self, delta: int | float = 0) -> bool:
-        """Whether the credentials expire within ``delta`` seconds from now."""
+        """Whether the credentials expire within ``delta`` seconds from now.
+
+        Always ``False`` for a manager that refreshes its credentials itself (``auto_refresh``,
+        web identity, GitHub OIDC): it renews them before they expire. Its
+        :attr:`expiration_time` is still the current credentials' expiry.
+        """
+        if self.credential_provider is not None:
+            return False
         expiry = self.expiration_time
         if expiry is None:
             return False
@@ -272,7 +314,12 @@ class SessionMixin:
         return mask_iam_principal_arn(self.principal_arn)
 
     def who_am_i(self, *, masked: bool = True) -> dict[str, str | None]:
-        """The identity facts as a dict (masked by default)."""
+        """The identity facts as :meth:`print_who_am_i` prints them (masked by default).
+
+        The alias is ``<not set>`` for an account without one, and ``<unavailable: CODE>``
+        (the error code, e.g. ``AccessDenied``) when it cannot be read: a CI role rarely may
+        call ``iam:ListAccountAliases``, and who it is does not depend on that.
+        """
         if masked:
             user_id, account_id, arn = (
                 self.masked_aws_account_user_id,
@@ -289,11 +336,24 @@ class SessionMixin:
             "User Id": user_id,
             "AWS Account Id": account_id,
             "Principal Arn": arn,
-            "AWS Account Alias": self.aws_account_alias,
+            "AWS Account Alias": self._alias_as_shown(),
             "AWS Region": self.aws_region,
         }
 
+    def _alias_as_shown(self) -> str:
+        """The alias, ``<not set>``, or ``<unavailable: CODE>`` when it cannot be read."""
+        from botocore.exceptions import BotoCoreError, ClientError  # loaded: identity was read
+
+        try:
+            alias = self._account_alias()
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code") or "Unknown"
+            return f"<unavailable: {code}>"
+        except BotoCoreError as error:  # e.g. no route to IAM from a private network
+            return f"<unavailable: {type(error).__name__}>"
+        return "<not set>" if alias is None else alias
+
     def print_who_am_i(self, masked: bool = True) -> None:
-        """Print who this session is (masked by default)."""
+        """Print who this session is (masked by default); see :meth:`who_am_i`."""
         for name, value in self.who_am_i(masked=masked).items():
             print(f"{name} = {value}")

@@ -53,13 +53,14 @@ def ensure_cdk_cli(cdk_dir: Path, *, log: Log) -> Path:
             f"{' and '.join(missing)} not found on PATH: the CDK CLI needs Node.js >= 18 with "
             "npm (e.g. `apt-get install nodejs npm`, or https://nodejs.org)"
         )
+    cdk_dir = cdk_dir.resolve()  # npm runs in it: a relative --prefix would nest (cdk/cdk)
     cli = cdk_dir / "node_modules" / ".bin" / "cdk"
     if cli.exists() and _installed_version(cdk_dir) == _pinned_version(cdk_dir):
         return cli
-    log(f"installing the CDK CLI {_pinned_version(cdk_dir)} (npm ci --prefix {cdk_dir})")
+    log(f"installing the CDK CLI {_pinned_version(cdk_dir)} (npm ci in {cdk_dir})")
     started = time.monotonic()
     result = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(cdk_dir)],
+        ["npm", "ci", "--no-audit", "--no-fund"],
         cwd=cdk_dir,
         capture_output=True,
         text=True,

@@ -7,7 +7,8 @@ fixtures only read it. Run by hand without it, pytest decides by these same rule
 
 - Explicit ``--aws local|real`` / ``--credentials oidc|dotenv`` always win.
 - Inside GitHub Actions with an ID token: the deployed stack through OIDC (``AWS_ROLE_ARN``).
-- Inside GitHub Actions without one (a pull request from a fork): integration tests skipped.
+- Inside GitHub Actions without one: skipped for a pull request from a fork or a Dependabot
+  run (GitHub gives them none), an error naming ``id-token: write`` for any other run.
 - Locally with a ``.env`` holding a key (from ``nox -s deploy``): that key, at its endpoint.
 - Otherwise: a fresh local emulator, deployed into and torn down by the test session.
 """
@@ -160,12 +161,7 @@ def choose_test_target(
             DEPLOYED, "oidc", "inside GitHub Actions with an ID token: OIDC into the CI role"
         )
     if in_actions:
-        return TestTarget(
-            SKIP,
-            None,
-            "inside GitHub Actions without an ID token (a pull request from a fork gets none, "
-            "or the job lacks `permissions: id-token: write`): integration tests skipped",
-        )
+        return _without_id_token(env)
     if _dotenv_has_key(dotenv_path):
         return TestTarget(
             DEPLOYED,
@@ -178,6 +174,47 @@ def choose_test_target(
         "dotenv",
         "no GitHub Actions token and no .env with a key: a fresh local emulator, deployed "
         "into and torn down by this run",
+    )
+
+
+#: Events whose payload names the pull request's head repository.
+_PULL_REQUEST_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
+
+
+def _untrusted_run(env: Mapping[str, str]) -> str | None:
+    """Why GitHub gives this run no ID token by design (fork, Dependabot), or ``None``.
+
+    Read from the event payload (``GITHUB_EVENT_PATH``); an unreadable payload counts as a
+    fork, so a run whose origin cannot be told is skipped rather than failed.
+    """
+    if env.get("GITHUB_ACTOR") == "dependabot[bot]":
+        return "a Dependabot run gets no ID token"
+    if env.get("GITHUB_EVENT_NAME") not in _PULL_REQUEST_EVENTS:
+        return None
+    try:
+        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+        head = event["pull_request"]["head"]["repo"]
+        base = event["repository"]["full_name"]
+    except (KeyError, TypeError, OSError, ValueError):
+        return "a pull request whose head repository cannot be read (treated as a fork)"
+    if not isinstance(head, dict) or head.get("fork") or head.get("full_name") != base:
+        return "a pull request from a fork gets no ID token"
+    return None
+
+
+def _without_id_token(env: Mapping[str, str]) -> TestTarget:
+    """Inside Actions without an ID token: skip for forks and Dependabot, else say the fix."""
+    untrusted = _untrusted_run(env)
+    if untrusted is not None:
+        return TestTarget(
+            SKIP, None, f"inside GitHub Actions without an ID token ({untrusted}): "
+            "integration tests skipped",
+        )  # fmt: skip
+    raise TargetError(
+        f"inside GitHub Actions ({env.get('GITHUB_EVENT_NAME') or 'an event'} in this "
+        "repository) without an ID token: add `permissions: id-token: write` to the job in "
+        "the workflow file (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN "
+        "are set only with it)"
     )
 
 

@@ -256,7 +256,7 @@ def render_clients(botocore_version: str, services: Sequence[Service]) -> str:
         "",
         "    if TYPE_CHECKING:",
         "",
-        "        def get_client(self, service_name: str, /, **client_kwargs: Any) -> Any: ...",
+        "        def get_client(self, service_name: str, **client_kwargs: Any) -> Any: ...",
     ]
     for s in services:
         url = DOCS_URL.format(s.name)

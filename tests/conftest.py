@@ -41,11 +41,19 @@ ACCOUNT_ID = "123456789012"
 MAX_HOLD_SECONDS = 20.0
 
 
+#: What ``isolated_aws_env`` removes: AWS settings, this library's switches, the job's ID token.
+ISOLATED_PREFIXES = ("AWS_", "BSM_", "ACTIONS_ID_TOKEN_")
+
+
 @pytest.fixture
 def isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep the developer's AWS configuration out of the test."""
+    """Keep the developer's AWS configuration and the CI job's GitHub context out of the test.
+
+    Inside a GitHub Actions job ``GITHUB_ACTIONS`` and the ID-token variables would make
+    ``from_environment`` choose OIDC where a test expects its own ``.env``.
+    """
     for name in list(os.environ):
-        if name.startswith("AWS_"):
+        if name.startswith(ISOLATED_PREFIXES) or name == "GITHUB_ACTIONS":
             monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))

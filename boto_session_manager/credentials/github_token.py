@@ -92,6 +92,12 @@ class GitHubOidcTokenLoader:
         """The endpoint's host and port (never user-info, path or query)."""
         return _host(self.request_url)
 
+    def cache_token_source(self) -> str:
+        """What tells this job's tokens apart in the credential cache (a hash, no secret)."""
+        from ..credential_cache import github_job_token_source
+
+        return github_job_token_source(self.request_url, self.request_token, self.audience)
+
     def _url(self) -> str:
         separator = "&" if urlsplit(self.request_url).query else "?"
         return f"{self.request_url}{separator}audience={quote(self.audience, safe='')}"

@@ -33,6 +33,8 @@ import botocore.session
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.utils import parse_timestamp
 
+from ..refresh_windows import refresh_windows
+
 logger = logging.getLogger("boto_session_manager")
 
 __all__ = ["LazyRefreshableProvider", "NoCache", "RefreshFunction", "refreshing_session"]
@@ -49,22 +51,6 @@ STALE_CREDENTIAL_ERRORS = frozenset(
 _FORCE_SKEW = timedelta(days=3650)
 #: Where a request's context records the generation of credentials it was sent with.
 _GENERATION_KEY = "boto_session_manager.credential_generation"
-
-#: botocore's default windows (seconds before expiry).
-ADVISORY_SECONDS = 15 * 60
-MANDATORY_SECONDS = 10 * 60
-
-
-def refresh_windows(duration_seconds: int) -> tuple[int, int]:
-    """The (advisory, mandatory) windows for credentials living ``duration_seconds``.
-
-    botocore's 15 and 10 minutes, shrunk to a third and a sixth of shorter lifetimes: 900-second
-    credentials refresh 300 s before expiry (advisory) and 150 s before (mandatory).
-    """
-    return (
-        min(ADVISORY_SECONDS, duration_seconds // 3),
-        min(MANDATORY_SECONDS, duration_seconds // 6),
-    )
 
 
 class NoCache(dict[str, Any]):

@@ -25,18 +25,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from ..credential_cache import CachedRefresh, sts_endpoint_url, web_identity_cache_key
 from ..exceptions import (
     ExpiredWebIdentityTokenError,
     RoleTrustError,
     WebIdentityTokenFileError,
 )
+from ..refresh_windows import refresh_margin
 from ..region import resolve_region
 from ..validation import validate_role_request
 from . import SessionSetup
 from .github_token import DEFAULT_AUDIENCE, GitHubOidcTokenLoader
 from .sts_clients import shared_session, sts_client_creator
+
+if TYPE_CHECKING:
+    from ..credential_cache import CredentialCache
 
 __all__ = [
     "DEFAULT_AUDIENCE",
@@ -234,13 +239,17 @@ def build_web_identity(
     default_client_kwargs: Mapping[str, Any] | None = None,
     time_fetcher: Callable[[], datetime] | None = None,
     environ: Mapping[str, str] | None = None,
+    credential_cache: CredentialCache | None = None,
 ) -> SessionSetup:
     """A refreshing manager's setup for ``role_arn`` through ``sts:AssumeRoleWithWebIdentity``.
 
     Nothing is fetched here: the first use of the credentials asks ``token_loader`` for a
     token and exchanges it; every refresh does both again. ``environ`` (default
     ``os.environ``) gives the region (``AWS_REGION``, ``AWS_DEFAULT_REGION``) and, inside
-    GitHub Actions, the default role session name.
+    GitHub Actions, the default role session name. With ``credential_cache``, the first use
+    and every refresh go through that cache shared by processes (see
+    :mod:`~boto_session_manager.credential_cache`), when the token loader can name its
+    source (``cache_token_source()``, as the GitHub Actions loader does).
     """
     from .refreshable import LazyRefreshableProvider, refreshing_session
 
@@ -259,8 +268,25 @@ def build_web_identity(
         role_session_name=session_name,
         duration_seconds=duration_seconds,
     )
+    refresh: Callable[[], dict[str, Any]] = exchange
+    token_source = getattr(token_loader, "cache_token_source", None)
+    if credential_cache is not None and callable(token_source):
+        key = web_identity_cache_key(
+            role_arn=role_arn,
+            token_source=token_source(),
+            role_session_name=role_session_name,
+            duration_seconds=duration_seconds,
+            region=region,
+            endpoint_url=sts_endpoint_url(client_kwargs),
+        )
+        margin = refresh_margin(duration_seconds)
+        refresh = CachedRefresh(
+            exchange, cache=credential_cache, key=key, margin=margin, clock=time_fetcher
+        )
+    elif credential_cache is not None:
+        logger.info("credentials not cached: %r cannot name its token source", token_loader)
     provider = LazyRefreshableProvider(
-        exchange,
+        refresh,
         method="assume-role-with-web-identity",
         duration_seconds=duration_seconds,
         time_fetcher=time_fetcher,

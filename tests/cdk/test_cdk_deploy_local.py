@@ -293,6 +293,49 @@ class TestBadInput:
         with pytest.raises(DeployError, match=r"node and npm not found .* Node\.js >= 18"):
             ensure_cdk_cli(PROJECT_DIR / "cdk", log=quiet)
 
+    def test_cli_installs_into_a_relative_cdk_dir(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """Given a relative folder (the noxfile passes ``cdk``), npm installs into that folder."""
+        import json
+        import os
+        import shutil
+        import sys
+
+        project = tmp_path / "clone"
+        (project / "cdk").mkdir(parents=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(PROJECT_DIR / "cdk" / name, project / "cdk" / name)
+        # a stand-in npm: records where it ran and with what, and makes the CLI there
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        record = tmp_path / "npm-calls.json"
+        version = json.loads((project / "cdk" / "package.json").read_text())["devDependencies"]
+        npm = bin_dir / "npm"
+        npm.write_text(
+            f"#!{sys.executable}\n"
+            "import json, os, pathlib, sys\n"
+            f"pathlib.Path({str(record)!r}).write_text(json.dumps([os.getcwd(), sys.argv[1:]]))\n"
+            "root = pathlib.Path(os.getcwd())\n"
+            "if '--prefix' in sys.argv: root = root / sys.argv[sys.argv.index('--prefix') + 1]\n"
+            "(root / 'node_modules/.bin').mkdir(parents=True, exist_ok=True)\n"
+            "(root / 'node_modules/.bin/cdk').write_text('')\n"
+            "(root / 'node_modules/aws-cdk').mkdir(parents=True, exist_ok=True)\n"
+            "(root / 'node_modules/aws-cdk/package.json').write_text(json.dumps("
+            f"{{'version': {version['aws-cdk']!r}}}))\n"
+        )
+        npm.chmod(0o755)
+        (bin_dir / "node").symlink_to(sys.executable)
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        monkeypatch.chdir(project)
+
+        cli = ensure_cdk_cli(Path("cdk"), log=quiet)
+
+        assert cli == project / "cdk" / "node_modules" / ".bin" / "cdk" and cli.exists()
+        assert not (project / "cdk" / "cdk").exists()
+        cwd, args = json.loads(record.read_text())
+        assert Path(cwd) == project / "cdk" and args[0] == "ci"
+
     def test_default_target_is_local_and_said_loudly(self) -> None:
         """Without a profile the target is local, announced in capitals; with one it is aws."""
         messages: list[str] = []

@@ -44,3 +44,13 @@ if TYPE_CHECKING:
         assert_type(ApiNoBotocoreCredentialError, type[NoCredentialsError])
         assert_type(NoBotocoreCredentialError, type[NoCredentialsError])
         assert_type(PATH_DEFAULT_SNAPSHOT, Path)
+
+    def calls_kept_and_refused(bsm: BotoSesManager) -> None:
+        """2.x's keyword service_name type-checks; 2.x's positional options are flagged
+        (``warn_unused_ignores`` fails if an ``ignore`` below stops being needed)."""
+        bsm.get_client(service_name="s3")
+        bsm.get_resource(service_name="s3")
+        BotoSesManager.from_snapshot_file()
+        BotoSesManager("AKIAIOSFODNN7EXAMPLE")  # type: ignore[arg-type]
+        bsm.assume_role("arn:aws:iam::123456789012:role/r", "session")  # type: ignore[arg-type]
+        bsm.get_client("s3", "eu-west-1")  # type: ignore[arg-type]

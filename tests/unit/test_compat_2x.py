@@ -1,10 +1,12 @@
-"""2.x code keeps working on 3.0: its import paths, its names, its client attributes.
+"""2.x code keeps working on 3.0: its import paths, its names, its client attributes, and
+2.x calls that 3.0 refuses fail with the 3.0 spelling (behaviours: test_compat_2x_behaviour.py).
 
 The names 2.1.1 shipped are in ``data/names_2_1_1.txt`` (names only, read from its wheel).
 """
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import os
 import pickle
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,6 @@ import boto_session_manager
 from boto_session_manager import AwsServiceEnum, BotoSesManager, NoCredentialsError
 from boto_session_manager._moved import (
     ASSUME_ROLE_2X_PARAMETERS,
-    BOTO_SES_MANAGER_2X_PARAMETERS,
     MOVED,
     keyword_only_error,
 )
@@ -34,6 +36,11 @@ NAMES_2_1_1 = Path(__file__).parent / "data" / "names_2_1_1.txt"
 ROOT = Path(__file__).resolve().parents[2]
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS's documented example
+ROLE_ARN = "arn:aws:iam::123456789012:role/project-boto_session_manager"
+
+pytestmark = pytest.mark.usefixtures("isolated_aws_env")
+
+MakeBsm = Callable[..., BotoSesManager]
 
 
 def _names_2_1_1() -> list[tuple[str, str, str]]:
@@ -50,26 +57,6 @@ def _names_2_1_1() -> list[tuple[str, str, str]]:
 def botocore_services() -> set[str]:
     """The services the installed botocore has."""
     return set(botocore.session.get_session().get_available_services())
-
-
-@pytest.fixture(autouse=True)
-def isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep the developer's AWS configuration out of these tests."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
-def make_bsm() -> BotoSesManager:
-    """A manager with static example keys (making a client needs no network)."""
-    return BotoSesManager(
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-        region_name="us-east-1",
-    )
 
 
 def fresh_import(module: str) -> Any:
@@ -228,7 +215,9 @@ class TestVendoredAwsSts:
             == "arn:aws:iam::12********12:role/name"
         )
 
-    def test_get_caller_identity_returns_the_2x_tuple(self, aws_sts: Any) -> None:
+    def test_get_caller_identity_returns_the_2x_tuple(
+        self, aws_sts: Any, make_bsm: MakeBsm
+    ) -> None:
         """get_caller_identity gives (user id, account, arn), masked on request."""
         sts = make_bsm().get_client("sts")
         answer = {
@@ -250,7 +239,9 @@ class TestVendoredAwsSts:
                 "arn:aws:iam::12********12:user/name",
             )
 
-    def test_get_account_alias_returns_none_without_alias(self, aws_sts: Any) -> None:
+    def test_get_account_alias_returns_none_without_alias(
+        self, aws_sts: Any, make_bsm: MakeBsm
+    ) -> None:
         """get_account_alias gives the first alias, or None for an account without one."""
         iam = make_bsm().get_client("iam")
         with Stubber(iam) as stubber:
@@ -278,43 +269,138 @@ class TestGoneModules:
 
 class TestFailuresNameThe3_0Spelling:
     def test_positional_constructor_arguments_get_the_keyword_spelling(self) -> None:
-        """2.x's positional BotoSesManager(...) call gets the keyword call to write instead."""
-        error = keyword_only_error(
-            "BotoSesManager", BOTO_SES_MANAGER_2X_PARAMETERS, (ACCESS_KEY_ID, SECRET_ACCESS_KEY)
-        )
-        assert isinstance(error, TypeError)
-        assert isinstance(error, boto_session_manager.KeywordOnlyArgumentsError)
-        assert str(error) == (
+        """2.x's positional BotoSesManager(key, secret) gets the keyword call to write instead."""
+        with pytest.raises(boto_session_manager.KeywordOnlyArgumentsError) as info:
+            BotoSesManager(ACCESS_KEY_ID, SECRET_ACCESS_KEY)  # type: ignore[arg-type]
+        assert isinstance(info.value, TypeError)
+        assert str(info.value) == (
             "BotoSesManager() takes all arguments as keywords since 3.0 (positional in 2.x): "
             "write BotoSesManager(aws_access_key_id=..., aws_secret_access_key=...)."
         )
         from boto_session_manager.testing import assert_no_secrets
 
-        assert_no_secrets({"secret key": SECRET_ACCESS_KEY}, {"error": str(error)})
+        assert_no_secrets({"secret key": SECRET_ACCESS_KEY}, {"error": str(info.value)})
 
-    def test_positional_assume_role_options_get_the_keyword_spelling(self) -> None:
-        """assume_role(role_arn, name, 900) gets assume_role(role_arn, role_session_name=...)."""
-        error = keyword_only_error(
-            "assume_role", ASSUME_ROLE_2X_PARAMETERS, ("name", 900), leading="role_arn, "
+    def test_positional_assume_role_options_get_the_keyword_spelling(
+        self, make_bsm: MakeBsm
+    ) -> None:
+        """assume_role(role_arn, name, 900) names assume_role(role_arn, role_session_name=...)."""
+        bsm = make_bsm()
+        refused = pytest.raises(boto_session_manager.KeywordOnlyArgumentsError)
+        with Stubber(bsm.sts_client), refused as info:  # no answer queued: no request may go
+            bsm.assume_role(ROLE_ARN, "name", 900)  # type: ignore[arg-type]
+        assert str(info.value) == (
+            "assume_role() takes every argument after role_arn as keywords since 3.0 "
+            "(positional in 2.x): write "
+            "assume_role(role_arn, role_session_name=..., duration_seconds=...)."
         )
-        assert "every argument after role_arn" in str(error)
-        assert "assume_role(role_arn, role_session_name=..., duration_seconds=...)" in str(error)
+
+    @pytest.mark.parametrize("method", ["get_client", "get_resource"])
+    def test_positional_client_options_get_the_keyword_spelling(
+        self, method: str, make_bsm: MakeBsm
+    ) -> None:
+        """get_client("s3", "eu-west-1") (2.x's positional region) names region_name=...."""
+        with pytest.raises(boto_session_manager.KeywordOnlyArgumentsError) as info:
+            getattr(make_bsm(), method)("s3", "eu-west-1")
+        assert str(info.value).endswith(f"write {method}(service_name, region_name=...).")
+
+    def test_signatures_show_keywords_only(self) -> None:
+        """help() shows the 3.0 signatures: no catch-all for 2.x's positional arguments."""
+        import inspect
+
+        for function in (
+            BotoSesManager,
+            BotoSesManager.assume_role,
+            BotoSesManager.get_client,
+            BotoSesManager.get_resource,
+        ):
+            kinds = {p.kind for p in inspect.signature(function).parameters.values()}
+            assert inspect.Parameter.VAR_POSITIONAL not in kinds, function
+        manager = inspect.signature(BotoSesManager).parameters
+        assert manager["region_name"].kind is inspect.Parameter.KEYWORD_ONLY
 
     def test_more_arguments_than_2x_had_are_shown_as_ellipsis(self) -> None:
         """Extra positional arguments beyond 2.x's parameters do not break the message."""
         error = keyword_only_error("f", ("a",), (1, 2))
         assert "write f(a=..., ...)." in str(error)
+        many = (None,) * (len(ASSUME_ROLE_2X_PARAMETERS) + 1)
+        assert str(keyword_only_error("g", ASSUME_ROLE_2X_PARAMETERS, many)).endswith(
+            "auto_refresh=..., ...)."
+        )
 
-    def test_snapshot_path_used_as_the_2x_manager_says_what_changed(self, tmp_path: Path) -> None:
-        """Using what temp_snapshot() yields as 2.x's manager names the 3.0 way."""
+    def test_temp_snapshot_used_as_the_2x_manager_says_what_changed(
+        self, make_bsm: MakeBsm
+    ) -> None:
+        """2.x's `with bsm.temp_snapshot() as bsm2: bsm2.s3_client` names the 3.0 way."""
+        from boto_session_manager.paths import SnapshotPath
+
+        with make_bsm().temp_snapshot() as yielded:
+            assert isinstance(yielded, SnapshotPath)
+            assert yielded.name == "snapshot.json" and yielded.exists()
+            with pytest.raises(AttributeError, match="yields the snapshot file's path") as info:
+                yielded.s3_client  # noqa: B018
+        assert "bsm.s3_client" in str(info.value)
+
+    def test_snapshot_path_is_still_a_path(self, tmp_path: Path) -> None:
+        """The yielded path compares, joins and opens like any Path; private names stay plain."""
         from boto_session_manager.paths import SnapshotPath
 
         path = SnapshotPath(tmp_path / "snapshot.json")
         assert path == tmp_path / "snapshot.json"
-        assert path.name == "snapshot.json"
-        with pytest.raises(AttributeError, match="yields the snapshot file's path") as info:
-            path.s3_client  # noqa: B018
-        assert "bsm.s3_client" in str(info.value)
+        assert os.fspath(path) == str(tmp_path / "snapshot.json")
+        assert not hasattr(path, "_no_such_private_name")
+
+
+class TestNothingFromTwoX:
+    """2.x code passing its "not given" marker, ``sentinel.NOTHING``, means not given."""
+
+    @pytest.fixture
+    def nothing(self) -> Any:
+        """2.x's NOTHING (its module's import warning checked)."""
+        with pytest.warns(DeprecationWarning):
+            return fresh_import("boto_session_manager.sentinel").NOTHING
+
+    def test_constructor_reads_nothing_as_none(self, nothing: Any, make_bsm: MakeBsm) -> None:
+        """BotoSesManager(profile_name=NOTHING, ...) works as if it were left out."""
+        bsm = make_bsm(profile_name=nothing, aws_session_token=nothing, expiration_time=nothing)
+        assert bsm.profile_name is None and bsm.aws_session_token is None
+        assert bsm.expiration_time is None
+        assert bsm.get_frozen_credentials().access_key == ACCESS_KEY_ID
+
+    def test_get_client_drops_nothing(self, nothing: Any, make_bsm: MakeBsm) -> None:
+        """get_client("s3", region_name=NOTHING) is the default client, cached once."""
+        bsm = make_bsm()
+        assert bsm.get_client("s3", region_name=nothing) is bsm.get_client("s3")
+        assert bsm.get_resource("s3", region_name=nothing) is bsm.get_resource("s3")
+
+    def test_assume_role_takes_defaults_for_nothing(self, nothing: Any, make_bsm: MakeBsm) -> None:
+        """assume_role(external_id=NOTHING, duration_seconds=NOTHING) sends neither NOTHING."""
+        bsm = make_bsm()
+        answer = {
+            "Credentials": {
+                "AccessKeyId": "ASIAIOSFODNN7EXAMPLE",
+                "SecretAccessKey": "assumed-secret-EXAMPLE",
+                "SessionToken": "assumed-token-EXAMPLE",
+                "Expiration": datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc),
+            }
+        }
+        with Stubber(bsm.sts_client) as stub:
+            stub.add_response(
+                "assume_role",
+                answer,
+                expected_params={
+                    "RoleArn": ROLE_ARN,
+                    "RoleSessionName": "s1",
+                    "DurationSeconds": 3600,
+                },
+            )
+            bsm.assume_role(
+                ROLE_ARN,
+                role_session_name="s1",
+                external_id=nothing,
+                duration_seconds=nothing,
+                source_identity=nothing,
+            )
 
 
 class TestClientAliases:
@@ -327,7 +413,9 @@ class TestClientAliases:
             ("acmpca_client", "acm_pca_client"),
         ],
     )
-    def test_alias_gives_the_same_client_object(self, old: str, new: str) -> None:
+    def test_alias_gives_the_same_client_object(
+        self, old: str, new: str, make_bsm: MakeBsm
+    ) -> None:
         """The 2.x attribute and the 3.0 attribute are one cached client, whichever comes first."""
         bsm = make_bsm()
         first = getattr(bsm, old)
@@ -336,7 +424,7 @@ class TestClientAliases:
         other = make_bsm()
         assert getattr(other, new) is getattr(other, old)
 
-    def test_alias_follows_clear_cache(self) -> None:
+    def test_alias_follows_clear_cache(self, make_bsm: MakeBsm) -> None:
         """After clear_cache() the alias gives the new client, the same as the 3.0 name."""
         bsm = make_bsm()
         before = bsm.cloudwatchlogs_client
@@ -346,7 +434,7 @@ class TestClientAliases:
         assert after is bsm.logs_client
         assert after is bsm.get_client("logs")
 
-    def test_alias_follows_an_assigned_client(self) -> None:
+    def test_alias_follows_an_assigned_client(self, make_bsm: MakeBsm) -> None:
         """A client assigned to the 3.0 attribute is what the alias gives too."""
         bsm = make_bsm()
         replacement = make_bsm().get_client("logs")

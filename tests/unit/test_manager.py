@@ -377,7 +377,7 @@ class TestHandOff:
     def test_awscli_with_a_profile_based_session(
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
-        """A profile's keys are resolved and exported, not the profile name."""
+        """A profile's name goes out, not its keys; a child resolves the same keys from it."""
         credentials = tmp_path / "credentials"
         credentials.write_text(
             "[dev]\naws_access_key_id = AKIAPROFILEEXAMPLE00\n"
@@ -385,10 +385,17 @@ class TestHandOff:
         )
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
         bsm = BotoSesManager(profile_name="dev", region_name="us-west-2")
+        code = "import boto3; print(boto3.Session().get_credentials().access_key)"
         with bsm.awscli():
-            assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAPROFILEEXAMPLE00"
+            assert os.environ["AWS_PROFILE"] == "dev"
             assert os.environ["AWS_REGION"] == "us-west-2"
-        assert "AWS_ACCESS_KEY_ID" not in os.environ
+            assert "AWS_ACCESS_KEY_ID" not in os.environ
+            child = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            )
+        assert child.stdout.strip() == bsm.get_frozen_credentials().access_key
+        assert child.stdout.strip() == "AKIAPROFILEEXAMPLE00"
+        assert "AWS_PROFILE" not in os.environ
 
     def test_missing_credentials_error_says_where_it_looked(self) -> None:
         """With no credentials anywhere, the error names the places it looked."""

@@ -73,13 +73,79 @@ def test_github_actions_without_role_arn_is_an_error(tmp_path: Path) -> None:
         )
 
 
-def test_fork_pull_request_skips_integration(tmp_path: Path) -> None:
-    """Inside GitHub Actions without a token the integration tests are skipped with the reason."""
-    target = choose_test_target(
-        aws=None, credentials=None, environ={"GITHUB_ACTIONS": "true"}, dotenv_path=tmp_path / "x"
+def _pull_request_event(tmp_path: Path, *, head: str, fork: bool) -> dict[str, str]:
+    """An Actions environment for a pull_request run whose head is ``head``."""
+    import json
+
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "repository": {"full_name": "octo-org/octo-repo"},
+                "pull_request": {"head": {"repo": {"full_name": head, "fork": fork}}},
+            }
+        )
     )
-    assert target.stack == "skip"
-    assert "fork" in target.reason and "id-token: write" in target.reason
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+    }
+
+
+def test_fork_pull_request_skips_integration(tmp_path: Path) -> None:
+    """A pull request from a fork gets no token: the integration tests skip, saying why."""
+    environ = _pull_request_event(tmp_path, head="someone/octo-repo", fork=True)
+    target = choose_test_target(
+        aws=None, credentials=None, environ=environ, dotenv_path=tmp_path / "x"
+    )
+    assert target.stack == "skip" and "pull request from a fork" in target.reason
+
+
+def test_dependabot_run_skips_integration(tmp_path: Path) -> None:
+    """A Dependabot run gets no token either: skipped, saying why."""
+    environ = {"GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "dependabot[bot]"}
+    target = choose_test_target(
+        aws=None, credentials=None, environ=environ, dotenv_path=tmp_path / "x"
+    )
+    assert target.stack == "skip" and "Dependabot" in target.reason
+
+
+def test_unreadable_pull_request_event_counts_as_a_fork(tmp_path: Path) -> None:
+    """A pull request whose payload cannot be read is skipped, not failed."""
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(tmp_path / "missing.json"),
+    }
+    target = choose_test_target(
+        aws=None, credentials=None, environ=environ, dotenv_path=tmp_path / "x"
+    )
+    assert target.stack == "skip" and "treated as a fork" in target.reason
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push"},
+        {"GITHUB_ACTIONS": "true"},
+    ],
+)
+def test_own_run_without_a_token_names_the_permission(
+    tmp_path: Path, environ: dict[str, str]
+) -> None:
+    """A push (or any run of the repository itself) without a token: the fix is named."""
+    with pytest.raises(TargetError, match=r"permissions: id-token: write"):
+        choose_test_target(aws=None, credentials=None, environ=environ, dotenv_path=tmp_path)
+
+
+def test_same_repository_pull_request_without_a_token_names_the_permission(
+    tmp_path: Path,
+) -> None:
+    """A pull request from a branch of the repository itself gets a token when permitted."""
+    environ = _pull_request_event(tmp_path, head="octo-org/octo-repo", fork=False)
+    with pytest.raises(TargetError, match=r"pull_request in this repository.*id-token: write"):
+        choose_test_target(aws=None, credentials=None, environ=environ, dotenv_path=tmp_path)
 
 
 def test_explicit_choices_win(dotenv: Path) -> None:

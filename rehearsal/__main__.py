@@ -1,0 +1,7 @@
+"""``python -m rehearsal``: see :mod:`rehearsal.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
