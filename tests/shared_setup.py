@@ -5,9 +5,10 @@
 ``nox -s tests`` chose the ``fresh-emulator`` target. Both read the session fixture
 :func:`fresh_stack`. The first test that asks for it, in whichever pytest-xdist worker, deploys
 the stack into a fresh local emulator under a file lock; every later one, in any worker, reads
-what that deploy recorded. The emulator runs in the background (as ``nox -s deploy -- local``
-runs it), so it outlives the worker that started it; the run's main process destroys the stack
-and stops the emulator at its end. The tests that use the stack only read it (extra resources
+what that deploy recorded. The emulator runs in the background, in the project's state folder
+(``.local-aws/``, as ``nox -s deploy -- local`` runs it, which finds it there and reuses it), so
+it outlives the worker that started it; the run's main process destroys the stack and stops the
+emulator at its end. The tests that use the stack only read it (extra resources
 they make are uniquely named); the tests that destroy a stack deploy their own.
 
 The stack trusts :func:`repository` (the one ``nox -s deploy`` would find; a stand-in in a clone
@@ -98,6 +99,8 @@ class FreshStack:
     deployment: Deployment
     #: The ``.env`` deploy wrote (the test user's key, the endpoint, the CA bundle).
     dotenv: Path
+    #: What deploy said (no secret: deploy masks key ids).
+    deploy_messages: tuple[str, ...]
     owner: str
     name: str
     owner_id: int = OWNER_ID
@@ -130,7 +133,9 @@ class _Layout:
 
     @property
     def state_dir(self) -> Path:
-        return self.project / ".local-aws"
+        from cdk import settings
+
+        return self.project / settings.LOCAL_AWS_STATE_DIR
 
     @property
     def dotenv(self) -> Path:
@@ -152,7 +157,9 @@ class _Layout:
 
 
 def _deploy(layout: _Layout) -> None:
-    """Deploy the stack into a fresh background emulator; record the deployment."""
+    """Start a fresh emulator in the project's state folder and deploy the stack into it (deploy
+    finds it running there and reuses it); record the deployment and what deploy said."""
+    from boto_session_manager.testing.local_aws import start_local_aws
     from cdk.deploy import deploy
     from cdk.targets import LocalEmulatorTarget
 
@@ -161,30 +168,36 @@ def _deploy(layout: _Layout) -> None:
               "githubOwnerId": OWNER_ID, "githubRepositoryId": REPOSITORY_ID}  # fmt: skip
     if not layout.project.exists():
         project_copy(layout.project)
+    start_local_aws(tls=True, state_dir=layout.state_dir, detach=True)
+    messages: list[str] = []
     deployment = deploy(
         LocalEmulatorTarget(layout.state_dir),
         project_dir=layout.project,
         dotenv_path=layout.dotenv,
         context=pinned,
-        log=lambda _m: None,
+        log=messages.append,
     )
     fields = dataclasses.asdict(deployment)
     fields["dotenv_path"] = str(deployment.dotenv_path) if deployment.dotenv_path else None
-    layout.record.write_text(json.dumps(fields), encoding="utf-8")
+    record = {"deployment": fields, "messages": messages}
+    layout.record.write_text(json.dumps(record), encoding="utf-8")
 
 
 def _read(layout: _Layout) -> FreshStack:
     from boto_session_manager.testing.local_aws import find_local_aws
     from cdk.deployment import Deployment
 
-    fields = json.loads(layout.record.read_text(encoding="utf-8"))
+    record = json.loads(layout.record.read_text(encoding="utf-8"))
+    fields = record["deployment"]
     if fields["dotenv_path"] is not None:
         fields["dotenv_path"] = Path(fields["dotenv_path"])
     emulator = find_local_aws(layout.state_dir)
     if emulator is None:
         raise RuntimeError(f"the fresh stack's emulator ({layout.state_dir}) is not running")
     owner, name = repository().split("/")
-    return FreshStack(emulator, Deployment(**fields), layout.dotenv, owner, name)
+    return FreshStack(
+        emulator, Deployment(**fields), layout.dotenv, tuple(record["messages"]), owner, name
+    )
 
 
 def _run_dir(config: pytest.Config) -> Path:

@@ -1,5 +1,6 @@
 """The aws target of deploy and destroy, through a profile, against an emulator standing in for
-an AWS account (its own: an account that never saw the stack, bootstrap included)."""
+an AWS account (its own: an account that never saw the stack, bootstrap included); a second
+deploy rotates the test user's key."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
+from dotenv import dotenv_values
 
 from boto_session_manager.testing.local_aws import start_local_aws
 from cdk import settings
@@ -42,7 +44,8 @@ def test_aws_target_through_a_profile(
 
     The account already has a provider, so the stack imports it and destroy leaves it; a token
     without rights fails after the stack and .env are in place; with rights the CI role ARN is
-    stored as the repository variable.
+    stored as the repository variable. Deploying twice leaves exactly one key, the new one; the
+    first no longer works.
     """
     token = "ghp_local-test-token-not-real"
     with start_local_aws(tls=True, state_dir=tmp_path / "account") as account:
@@ -73,6 +76,8 @@ def test_aws_target_through_a_profile(
 
         assert_no_secrets({"GitHub token": token}, {"error": str(refused.value)})
         assert dotenv.is_file()
+        first_id = read_dotenv_key_id(dotenv)
+        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR]
 
         github.statuses.update({"PATCH": 404, "POST": 201})
         result = deploy(AwsAccountTarget("account"), **options)
@@ -85,6 +90,10 @@ def test_aws_target_through_a_profile(
         assert result.oidc_provider_arn == PROVIDER_ARN
         keys = iam.list_access_keys(UserName=settings.TEST_IAM_USER_NAME)["AccessKeyMetadata"]
         assert [k["AccessKeyId"] for k in keys] == [read_dotenv_key_id(dotenv)]
+        assert first_id is not None and read_dotenv_key_id(dotenv) != first_id
+        stale = account.boto3_session(access_key_id=first_id, secret_access_key=first_secret)
+        with pytest.raises(ClientError):
+            stale.client("sts", **account.client_kwargs()).get_caller_identity()
         assert not result.is_emulator or result.endpoint_url is None
 
         destroyed = destroy(AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet)

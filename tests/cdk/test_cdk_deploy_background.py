@@ -1,6 +1,11 @@
-"""Deploy's own emulator: without one, deploy starts one in the project's .local-aws/, a second
-deploy reuses it (and rotates the key), destroy through the given emulator leaves nothing, and
-destroy through .local-aws/ stops it. One emulator and one deployment, in that order."""
+"""Deploy's own emulator: without one, deploy starts one in the project's .local-aws/; destroy
+through the given emulator leaves nothing; destroy through .local-aws/ stops it. One emulator
+and one deployment, in that order.
+
+A deploy reusing an emulator already running in .local-aws/ is checked on the run's fresh stack
+(``test_cdk_deploy_local.py``) and key rotation by the aws target's second deploy
+(``test_cdk_deploy_aws_target.py``), so this emulator sees one deploy: every deploy is a CDK
+CLI run that synthesizes the app (about 5 s of CPU)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from dotenv import dotenv_values
 
 from boto_session_manager.testing.local_aws import LocalAws, find_local_aws
 from cdk import settings
@@ -20,24 +24,19 @@ from cdk.access_key import read_dotenv_key_id
 from cdk.deploy import deploy, destroy
 from cdk.deployment import Deployment
 from cdk.targets import LocalEmulatorTarget
-from tests.cdk.deploy_values import PINNED, PROVIDER_ARN, proc_state, quiet, sts_client
+from tests.cdk.deploy_values import PINNED, PROVIDER_ARN, proc_state, quiet
 from tests.shared_setup import project_copy
 
 
 @dataclass(frozen=True)
 class Background:
-    """The stack deployed twice with no emulator running before: deploy started one."""
+    """The stack deployed with no emulator running before: deploy started one."""
 
     project: Path
     state_dir: Path
-    first: Deployment
-    second: Deployment
-    #: The emulator found through the state folder after the first deploy.
+    deployment: Deployment
+    #: The emulator found through the state folder after the deploy.
     running: LocalAws | None
-    first_key_id: str
-    first_key_secret: str
-    #: What the second deploy said.
-    second_messages: tuple[str, ...]
 
     @property
     def dotenv(self) -> Path:
@@ -46,8 +45,8 @@ class Background:
 
     @property
     def emulator(self) -> LocalAws:
-        """The emulator the first deploy started."""
-        assert self.running is not None, f"the first deploy started no emulator in {self.state_dir}"
+        """The emulator the deploy started."""
+        assert self.running is not None, f"the deploy started no emulator in {self.state_dir}"
         return self.running
 
     def client(self, service: str) -> Any:
@@ -57,26 +56,15 @@ class Background:
 
 @pytest.fixture(scope="class")
 def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
-    """Deploy twice into a project with no emulator running (the first deploy starts one in its
-    .local-aws/, the second reuses it); destroy after, which stops the emulator if still up."""
+    """Deploy into a project with no emulator running (deploy starts one in its .local-aws/);
+    destroy after, which stops the emulator if it is still up."""
     project = project_copy(tmp_path_factory.mktemp("project"))
     state_dir = project / settings.LOCAL_AWS_STATE_DIR
-    dotenv = project / settings.DOTENV_PATH
     try:
-        first = deploy(
+        deployment = deploy(
             LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED, log=quiet
         )
-        running = find_local_aws(state_dir)
-        first_id = read_dotenv_key_id(dotenv) or ""
-        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
-        messages: list[str] = []
-        second = deploy(
-            LocalEmulatorTarget(state_dir), project_dir=project, context=PINNED,
-            log=messages.append,
-        )  # fmt: skip
-        yield Background(
-            project, state_dir, first, second, running, first_id, first_secret, tuple(messages)
-        )
+        yield Background(project, state_dir, deployment, find_local_aws(state_dir))
     finally:
         destroy(LocalEmulatorTarget(state_dir), project_dir=project, log=quiet)
 
@@ -85,26 +73,12 @@ class TestBackgroundEmulator:
     """Deploy's own emulator, from its start to its stop; the tests run in this order (the last
     two destroy), on one emulator and one deployment."""
 
-    def test_deploy_starts_one_in_local_aws_and_reuses_it(self, background: Background) -> None:
-        """Without an emulator, deploy starts one in .local-aws/; a second deploy reuses it."""
-        first, running = background.first, background.running
-        assert running is not None and running.endpoint_url == first.endpoint_url
+    def test_deploy_starts_one_in_local_aws(self, background: Background) -> None:
+        """Without an emulator, deploy starts one in .local-aws/ and records its pid there."""
+        deployment, running = background.deployment, background.running
+        assert running is not None and running.endpoint_url == deployment.endpoint_url
         assert (background.state_dir / "pid").read_text().strip() == str(running.pid)
-        assert first.dotenv_path == background.dotenv
-        assert background.second.endpoint_url == first.endpoint_url
-        assert any("reusing the local AWS emulator" in m for m in background.second_messages)
-
-    def test_second_deploy_rotated_to_one_working_key(self, background: Background) -> None:
-        """Deploying twice leaves exactly one key, the new one; the first no longer works."""
-        keys = background.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
-        second_id = read_dotenv_key_id(background.dotenv)
-        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
-        assert background.first_key_id != second_id
-        stale = sts_client(
-            background.emulator, background.first_key_id, background.first_key_secret
-        )
-        with pytest.raises(ClientError):
-            stale.get_caller_identity()
+        assert deployment.dotenv_path == background.dotenv
 
     def test_destroy_leaves_nothing(self, background: Background) -> None:
         """Destroy removes key, .env, stack, user, roles and the provider deploy made; the given

@@ -119,6 +119,15 @@ class TestFreshDeploy:
         assert outputs["CiRoleArn"] == CI_ROLE_ARN
         assert outputs["GitHubOidcProviderArn"] == PROVIDER_ARN
 
+    def test_deploy_reuses_the_emulator_running_in_local_aws(self, fresh_stack: FreshStack) -> None:
+        """An emulator already running in the project's .local-aws/ is found and deployed into,
+        not a second one started."""
+        emulator = fresh_stack.emulator
+        assert fresh_stack.deployment.endpoint_url == emulator.endpoint_url
+        reused = f"reusing the local AWS emulator at {emulator.endpoint_url} (pid {emulator.pid})"
+        assert reused in fresh_stack.deploy_messages
+        assert not any("started the local AWS emulator" in m for m in fresh_stack.deploy_messages)
+
     def test_oidc_provider(self, fresh_stack: FreshStack) -> None:
         """The GitHub provider exists with client id sts.amazonaws.com."""
         provider = fresh_stack.client("iam").get_open_id_connect_provider(
