@@ -8,8 +8,8 @@ the stack into a fresh local emulator under a file lock; every later one, in any
 what that deploy recorded. The emulator runs in the background, in the project's state folder
 (``.local-aws/``, as ``nox -s deploy -- local`` runs it, which finds it there and reuses it), so
 it outlives the worker that started it; the run's main process destroys the stack and stops the
-emulator at its end. The tests that use the stack only read it (extra resources
-they make are uniquely named); the tests that destroy a stack deploy their own.
+emulator at its end. The tests that use the stack only read it (extra resources they make are
+uniquely named); the tests that destroy a stack deploy their own.
 
 The stack trusts :func:`repository` (the one ``nox -s deploy`` would find; a stand-in in a clone
 with no GitHub remote), in its name form and in its immutable form with the stand-in ids
@@ -139,7 +139,9 @@ class _Layout:
 
     @property
     def dotenv(self) -> Path:
-        return self.project / ".env"
+        from cdk import settings
+
+        return self.project / settings.DOTENV_PATH
 
     @property
     def record(self) -> Path:
@@ -159,7 +161,7 @@ class _Layout:
 def _deploy(layout: _Layout) -> None:
     """Start a fresh emulator in the project's state folder and deploy the stack into it (deploy
     finds it running there and reuses it); record the deployment and what deploy said."""
-    from boto_session_manager.testing.local_aws import start_local_aws
+    from boto_session_manager.testing.local_aws import find_local_aws, start_local_aws
     from cdk.deploy import deploy
     from cdk.targets import LocalEmulatorTarget
 
@@ -168,7 +170,8 @@ def _deploy(layout: _Layout) -> None:
               "githubOwnerId": OWNER_ID, "githubRepositoryId": REPOSITORY_ID}  # fmt: skip
     if not layout.project.exists():
         project_copy(layout.project)
-    start_local_aws(tls=True, state_dir=layout.state_dir, detach=True)
+    if find_local_aws(layout.state_dir) is None:  # (a failed deploy may have left one running)
+        start_local_aws(tls=True, state_dir=layout.state_dir, detach=True)
     messages: list[str] = []
     deployment = deploy(
         LocalEmulatorTarget(layout.state_dir),
