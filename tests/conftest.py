@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-# the project's own fixtures as users enable them; the session's one fresh stack
+# the project's own fixtures as users enable them; the run's one fresh stack (tests/)
 pytest_plugins = ["boto_session_manager.testing.pytest_plugin", "tests.shared_setup"]
 
 #: AWS's documented example key pair: nothing is ever sent anywhere with it.

@@ -5,8 +5,8 @@ one JSON value, ``BSM_TEST_TARGET``; these fixtures only read it (run by hand wi
 pytest decides by the same rules). Nothing here loads credentials at import time.
 
 - ``fresh-emulator``: a local AWS emulator, started, deployed into (``cdk.deploy.deploy``
-  with a :class:`~cdk.targets.LocalEmulatorTarget`) and torn down by this test session: the
-  session's one fresh stack (``tests/shared_setup.py``), which the CDK deploy tests check too.
+  with a :class:`~cdk.targets.LocalEmulatorTarget`) and torn down by this test run: the run's
+  one fresh stack (``tests/shared_setup.py``), which the CDK deploy tests check too.
 - ``deployed``: the stack ``nox -s deploy`` made, wherever it runs, reached through the test
   user's ``.env`` key or, inside GitHub Actions, the CI role through OIDC.
 
