@@ -69,7 +69,14 @@ def tests(session: nox.Session) -> None:
     # credential lifetime (BSM_CREDENTIAL_CACHE), in a cache of this session's own
     cache_dir = str(Path(session.virtualenv.location, "credential-cache"))
     cache = {"BSM_CREDENTIAL_CACHE": "1", "BSM_CREDENTIAL_CACHE_DIR": cache_dir}
-    session.run("pytest", *coverage, *pytest_args, env={TARGET_VAR: target.to_json(), **cache})
+    # whole-suite runs use every core (at most 4), one test file per worker at a time, in
+    # collection order (the CDK deploy files, few tests but long, start first);
+    # tests/shared_setup.py deploys the fresh stack once for all workers
+    xdist = ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile", "--no-loadscope-reorder"]
+    parallel = [] if pytest_args else xdist
+    session.run(
+        "pytest", *coverage, *parallel, *pytest_args, env={TARGET_VAR: target.to_json(), **cache}
+    )
 
 
 @nox.session(python=CURRENT_PYTHON)

@@ -43,6 +43,12 @@ def _long_jobs(runs: int) -> tuple[list[Row], list[str]]:
     return long_job_rows(runs=runs)
 
 
+def _load(runs: int) -> tuple[list[Row], list[str]]:
+    from .load import load_rows
+
+    return load_rows()
+
+
 #: section name -> function of the number of runs giving (rows, notes)
 SECTIONS: dict[str, Callable[[int], tuple[list[Row], list[str]]]] = {
     "imports": _imports,
@@ -50,6 +56,7 @@ SECTIONS: dict[str, Callable[[int], tuple[list[Row], list[str]]]] = {
     "threads": _first_touch,
     "oidc": _oidc,
     "processes": _long_jobs,
+    "load": _load,
 }
 
 

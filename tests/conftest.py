@@ -27,7 +27,8 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-pytest_plugins = ["boto_session_manager.testing.pytest_plugin"]
+# the project's own fixtures as users enable them; the run's one fresh stack (tests/)
+pytest_plugins = ["boto_session_manager.testing.pytest_plugin", "tests.shared_setup"]
 
 #: AWS's documented example key pair: nothing is ever sent anywhere with it.
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -109,6 +110,13 @@ def run_at_once() -> Callable[..., tuple[list[Any], list[Any]]]:
     return _run_at_once
 
 
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server whose listen queue holds 64 clients connecting at once."""
+
+    daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 makes concurrent clients wait for SYN retries
+
+
 def _xml(action: str, result: str) -> bytes:
     return (
         f'<{action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
@@ -158,7 +166,7 @@ class LocalSts:
         self._faults: dict[str, list[Any]] = {}
         self._held_actions: set[str] = set()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()

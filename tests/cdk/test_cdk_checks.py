@@ -9,16 +9,12 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-from aws_cdk import App, Stack, Validations
-from aws_cdk import aws_iam as iam
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
-
 from cdk import settings
-from cdk.app import build_app
 from cdk.principals import IDENTITY_READS_WILDCARD_REASON
+
+# aws_cdk (a node process), cdk_nag and cfnlint are imported by the tests that use them, so
+# collecting this file is cheap (every pytest-xdist worker collects every file)
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 NAMED = {"githubOwner": "octo-org", "githubRepository": "octo-repo"}
 CONTEXTS = {
@@ -37,6 +33,8 @@ CONTEXTS = {
 @pytest.fixture(scope="module", params=sorted(CONTEXTS))
 def assembly(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The app synthesized with cdk-nag on (it raises on any unacknowledged finding)."""
+    from cdk.app import build_app
+
     outdir = tmp_path_factory.mktemp(f"cdk-out-{request.param}")
     app, _stack = build_app(context=CONTEXTS[request.param], outdir=str(outdir), nag=True)
     app.synth()
@@ -83,6 +81,10 @@ class TestCdkNag:
 
     def test_nag_does_fail_on_an_unacknowledged_wildcard(self, tmp_path: Path) -> None:
         """The same checks reject a wildcard policy nobody acknowledged (the gate is live)."""
+        from aws_cdk import App, Stack, Validations
+        from aws_cdk import aws_iam as iam
+        from cdk_nag import AwsSolutionsChecks
+
         app = App(analytics_reporting=False, outdir=str(tmp_path))
         stack = Stack(app, "Probe")
         user = iam.User(stack, "User")
@@ -95,6 +97,8 @@ class TestCdkNag:
 class TestCfnLint:
     def test_no_errors_or_warnings(self, assembly: Path) -> None:
         """cfn-lint finds no error, warning or informational issue in the template."""
+        from cfnlint.api import ManualArgs, lint
+
         template = _template_path(assembly).read_text()
         matches: list[Any] = lint(
             template,
@@ -104,6 +108,8 @@ class TestCfnLint:
 
     def test_lint_is_live(self) -> None:
         """cfn-lint does report a broken template (so an empty result means something)."""
+        from cfnlint.api import ManualArgs, lint
+
         broken = json.dumps(
             {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"Nope": 1}}}}
         )

@@ -1,13 +1,14 @@
-"""Deploy and destroy against fresh local emulators, checked through the AWS APIs; bad input."""
+"""The local target of deploy: what a deploy holds, checked through the AWS APIs; bad input.
+
+What a deploy holds is checked on the run's one fresh stack (``tests/shared_setup.py``); deploy's
+own background emulator and the aws target have their files (``test_cdk_deploy_background.py``,
+``test_cdk_deploy_aws_target.py``), so pytest-xdist runs the three deploys side by side."""
 
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,81 +18,38 @@ import pytest
 from botocore.exceptions import ClientError
 from dotenv import dotenv_values
 
-from boto_session_manager.testing.local_aws import LocalAws, find_local_aws, start_local_aws
+from boto_session_manager.testing.local_aws import LocalAws, start_local_aws
 from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 from cdk import settings
-from cdk.access_key import DOTENV_MARKER, read_dotenv_key_id
+from cdk.access_key import DOTENV_MARKER
 from cdk.cdk_cli import ensure_cdk_cli
 from cdk.deploy import PROJECT_DIR, choose_target, deploy, destroy, main
-from cdk.deployment import Deployment
 from cdk.errors import DeployError
 from cdk.github_oidc import GitHubSubjectFilter
 from cdk.targets import AwsAccountTarget, LocalEmulatorTarget
+from tests.cdk.deploy_values import (
+    ACCOUNT,
+    CI_ROLE_ARN,
+    IMMUTABLE,
+    NAME,
+    OWNER,
+    OWNER_ID,
+    PINNED,
+    PROVIDER_ARN,
+    REPO_ID,
+    REPOSITORY,
+    TEST_ROLE_ARN,
+    USER_ARN,
+    quiet,
+    sts_client,
+)
 
 if TYPE_CHECKING:
-    from conftest import FakeGitHub  # tests/cdk/conftest.py
+    from tests.shared_setup import FreshStack
 
-ACCOUNT = settings.LOCAL_AWS_ACCOUNT_ID
-USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{settings.TEST_IAM_USER_NAME}"
-TEST_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.TEST_IAM_ROLE_NAME}"
-CI_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.CI_IAM_ROLE_NAME}"
-PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{settings.GITHUB_OIDC_PROVIDER_HOST}"
-OWNER, NAME, OWNER_ID, REPO_ID = "octo-org", "octo-repo", 1001, 2002
-REPOSITORY = f"{OWNER}/{NAME}"
-IMMUTABLE = f"{OWNER}@{OWNER_ID}/{NAME}@{REPO_ID}"
 #: A job of the repository, with GitHub's API out of reach (the sub lookup falls back at once).
 IN_ACTIONS = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPOSITORY,
               "GITHUB_API_URL": "http://127.0.0.1:9"}  # fmt: skip
-#: The repository and its ids, as `nox -s deploy` passes them after finding them.
-PINNED = {"githubOwner": OWNER, "githubRepository": NAME,
-          "githubOwnerId": OWNER_ID, "githubRepositoryId": REPO_ID}  # fmt: skip
-
-
-def quiet(_message: str) -> None:
-    """Swallow deploy's progress lines."""
-
-
-@dataclass(frozen=True)
-class Deployed:
-    """A fresh emulator with the stack deployed twice into it."""
-
-    emulator: LocalAws
-    first: Deployment
-    second: Deployment
-    first_key_id: str
-    first_key_secret: str
-    dotenv: Path
-    seconds: float
-
-    def client(self, service: str) -> Any:
-        """An admin client of the emulator."""
-        return self.emulator.boto3_session().client(service, **self.emulator.client_kwargs())
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    """Start a fresh emulator, deploy the stack twice, destroy it and stop the emulator after."""
-    state_dir = tmp_path_factory.mktemp("fresh-local-aws")
-    dotenv = state_dir / ".env"
-    with start_local_aws(tls=True, state_dir=state_dir) as emulator:
-        target = LocalEmulatorTarget(emulator=emulator)
-        started = time.monotonic()
-        first = deploy(target, dotenv_path=dotenv, context=PINNED, log=quiet)
-        seconds = time.monotonic() - started
-        first_id = read_dotenv_key_id(dotenv) or ""
-        first_secret = dotenv_values(dotenv)[settings.DOTENV_SECRET_ACCESS_KEY_VAR] or ""
-        second = deploy(target, dotenv_path=dotenv, context=PINNED, log=quiet)
-        try:
-            yield Deployed(emulator, first, second, first_id, first_secret, dotenv, seconds)
-        finally:
-            destroy(target, dotenv_path=dotenv, log=quiet)
-
-
-def _sts(emulator: LocalAws, key_id: str | None = None, secret: str | None = None) -> Any:
-    session = boto3.Session(
-        aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=emulator.region
-    )
-    return session.client("sts", **emulator.client_kwargs())
 
 
 def _token(sub: str, aud: str = settings.GITHUB_OIDC_AUDIENCE) -> str:
@@ -112,18 +70,48 @@ def _actions(document: dict[str, Any]) -> set[str]:
     return found
 
 
+#: Subs (formatted with the fresh stack's names) the CI role must refuse, then the same
+#: repository's subs for an audience other than STS.
+MAIN = ":ref:refs/heads/main"
+REFUSED = {
+    "repo-evil": "repo:{owner}/{name}-evil" + MAIN,
+    "other-repo": "repo:{owner}/other" + MAIN,
+    "other-owner": "repo:evil/{name}" + MAIN,
+    "immutable-repo-evil": "repo:{owner}@{owner_id}/{name}-evil@{repository_id}" + MAIN,
+    "immutable-repo-id-longer": "repo:{owner}@{owner_id}/{name}@{repository_id}1" + MAIN,
+    "immutable-other-owner": "repo:evil@{owner_id}/{name}@{repository_id}" + MAIN,
+    "immutable-other-owner-id": "repo:{owner}@9/{name}@{repository_id}" + MAIN,
+}
+OTHER_AUDIENCE = {
+    "name-other-audience": "repo:{owner}/{name}" + MAIN,
+    "immutable-other-audience": "repo:{owner}@{owner_id}/{name}@{repository_id}" + MAIN,
+}
+
+
+def _format(template: str, stack: FreshStack) -> str:
+    return template.format(
+        owner=stack.owner,
+        name=stack.name,
+        owner_id=stack.owner_id,
+        repository_id=stack.repository_id,
+    )
+
+
 class TestFreshDeploy:
-    def test_result_and_outputs(self, deployed: Deployed) -> None:
+    """What the session's fresh stack holds (``tests/shared_setup.py``: deployed once into a
+    fresh emulator, and read by the integration suite too, which changes none of it)."""
+
+    def test_result_and_outputs(self, fresh_stack: FreshStack) -> None:
         """deploy returns the Deployment read from the stack's outputs, endpoint and .env."""
-        result = deployed.second
+        result = fresh_stack.deployment
         assert (result.test_user_name, result.test_role_arn, result.ci_role_arn) == (
             settings.TEST_IAM_USER_NAME, TEST_ROLE_ARN, CI_ROLE_ARN,
         )  # fmt: skip
-        assert (result.account_id, result.github_repository) == (ACCOUNT, REPOSITORY)
-        assert result.endpoint_url == deployed.emulator.endpoint_url
+        assert (result.account_id, result.github_repository) == (ACCOUNT, fresh_stack.repository)
+        assert result.endpoint_url == fresh_stack.emulator.endpoint_url
         assert result.is_emulator
-        assert result.dotenv_path == deployed.dotenv
-        stack = deployed.client("cloudformation").describe_stacks(
+        assert result.dotenv_path == fresh_stack.dotenv
+        stack = fresh_stack.client("cloudformation").describe_stacks(
             StackName=settings.CFN_STACK_NAME
         )["Stacks"][0]
         assert stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
@@ -131,17 +119,26 @@ class TestFreshDeploy:
         assert outputs["CiRoleArn"] == CI_ROLE_ARN
         assert outputs["GitHubOidcProviderArn"] == PROVIDER_ARN
 
-    def test_oidc_provider(self, deployed: Deployed) -> None:
+    def test_deploy_reuses_the_emulator_running_in_local_aws(self, fresh_stack: FreshStack) -> None:
+        """An emulator already running in the project's .local-aws/ is found and deployed into,
+        not a second one started."""
+        emulator = fresh_stack.emulator
+        assert fresh_stack.deployment.endpoint_url == emulator.endpoint_url
+        reused = f"reusing the local AWS emulator at {emulator.endpoint_url} (pid {emulator.pid})"
+        assert reused in fresh_stack.deploy_messages
+        assert not any("started the local AWS emulator" in m for m in fresh_stack.deploy_messages)
+
+    def test_oidc_provider(self, fresh_stack: FreshStack) -> None:
         """The GitHub provider exists with client id sts.amazonaws.com."""
-        provider = deployed.client("iam").get_open_id_connect_provider(
+        provider = fresh_stack.client("iam").get_open_id_connect_provider(
             OpenIDConnectProviderArn=PROVIDER_ARN
         )
         assert provider["ClientIDList"] == [settings.GITHUB_OIDC_AUDIENCE]
         assert settings.GITHUB_OIDC_PROVIDER_HOST in provider["Url"]
 
-    def test_user_policy(self, deployed: Deployed) -> None:
+    def test_user_policy(self, fresh_stack: FreshStack) -> None:
         """The user's one inline policy allows the reads and AssumeRole on the test role only."""
-        iam = deployed.client("iam")
+        iam = fresh_stack.client("iam")
         [name] = iam.list_user_policies(UserName=settings.TEST_IAM_USER_NAME)["PolicyNames"]
         document = iam.get_user_policy(UserName=settings.TEST_IAM_USER_NAME, PolicyName=name)[
             "PolicyDocument"
@@ -151,9 +148,9 @@ class TestFreshDeploy:
         [assume] = [s for s in document["Statement"] if s["Action"] == "sts:AssumeRole"]
         assert assume["Resource"] == TEST_ROLE_ARN
 
-    def test_roles(self, deployed: Deployed) -> None:
+    def test_roles(self, fresh_stack: FreshStack) -> None:
         """Test role trusts the user and CI role; CI role trusts the provider with aud and sub."""
-        iam = deployed.client("iam")
+        iam = fresh_stack.client("iam")
         test_role = iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME)["Role"]
         principals = {
             s["Principal"]["AWS"] for s in test_role["AssumeRolePolicyDocument"]["Statement"]
@@ -166,7 +163,7 @@ class TestFreshDeploy:
         host = settings.GITHUB_OIDC_PROVIDER_HOST
         assert trust["Condition"]["StringEquals"] == {f"{host}:aud": settings.GITHUB_OIDC_AUDIENCE}
         assert trust["Condition"]["StringLike"] == {
-            f"{host}:sub": [f"repo:{REPOSITORY}:*", f"repo:{IMMUTABLE}:*"]
+            f"{host}:sub": [f"repo:{fresh_stack.repository}:*", f"repo:{fresh_stack.immutable}:*"]
         }
         for role in (settings.TEST_IAM_ROLE_NAME, settings.CI_IAM_ROLE_NAME):
             names = iam.list_role_policies(RoleName=role)["PolicyNames"]
@@ -179,15 +176,15 @@ class TestFreshDeploy:
                 expected.add("sts:AssumeRole")
             assert actions == expected
 
-    def test_dotenv_key_works_and_reaches_the_test_role(self, deployed: Deployed) -> None:
+    def test_dotenv_key_works_and_reaches_the_test_role(self, fresh_stack: FreshStack) -> None:
         """The .env key is the user's; it may assume the test role; .env points at the emulator."""
-        values = dotenv_values(deployed.dotenv)
-        assert deployed.dotenv.read_text().splitlines()[0] == DOTENV_MARKER
-        assert values[settings.DOTENV_ENDPOINT_URL_VAR] == deployed.emulator.endpoint_url
-        assert values[settings.DOTENV_CA_BUNDLE_VAR] == str(deployed.emulator.ca_bundle)
+        values = dotenv_values(fresh_stack.dotenv)
+        assert fresh_stack.dotenv.read_text().splitlines()[0] == DOTENV_MARKER
+        assert values[settings.DOTENV_ENDPOINT_URL_VAR] == fresh_stack.emulator.endpoint_url
+        assert values[settings.DOTENV_CA_BUNDLE_VAR] == str(fresh_stack.emulator.ca_bundle)
         assert values[settings.DOTENV_REGION_VAR] == settings.AWS_REGION
-        sts = _sts(
-            deployed.emulator,
+        sts = sts_client(
+            fresh_stack.emulator,
             values[settings.DOTENV_ACCESS_KEY_ID_VAR],
             values[settings.DOTENV_SECRET_ACCESS_KEY_VAR],
         )
@@ -199,31 +196,22 @@ class TestFreshDeploy:
         with pytest.raises(ClientError, match="AccessDenied"):
             sts.assume_role(RoleArn=CI_ROLE_ARN, RoleSessionName="deploy-test")
 
-    def test_second_deploy_rotated_to_one_working_key(self, deployed: Deployed) -> None:
-        """Deploying twice leaves exactly one key, the new one; the first no longer works."""
-        keys = deployed.client("iam").list_access_keys(UserName=settings.TEST_IAM_USER_NAME)
-        second_id = read_dotenv_key_id(deployed.dotenv)
-        assert [k["AccessKeyId"] for k in keys["AccessKeyMetadata"]] == [second_id]
-        assert deployed.first_key_id != second_id
-        stale = _sts(deployed.emulator, deployed.first_key_id, deployed.first_key_secret)
-        with pytest.raises(ClientError):
-            stale.get_caller_identity()
-
-    @pytest.mark.parametrize("form", [REPOSITORY, IMMUTABLE], ids=["name", "immutable"])
-    def test_ci_role_through_web_identity(self, deployed: Deployed, form: str) -> None:
+    @pytest.mark.parametrize("form", ["name", "immutable"])
+    def test_ci_role_through_web_identity(self, fresh_stack: FreshStack, form: str) -> None:
         """A token of this repository, in either sub form, gets the CI role (and the test role)."""
-        sts = _sts(deployed.emulator, "unused", "unused")
+        repository = fresh_stack.repository if form == "name" else fresh_stack.immutable
+        sts = sts_client(fresh_stack.emulator, "unused", "unused")
         creds = sts.assume_role_with_web_identity(
             RoleArn=CI_ROLE_ARN,
             RoleSessionName="gha",
-            WebIdentityToken=_token(f"repo:{form}:ref:refs/heads/main"),
+            WebIdentityToken=_token(f"repo:{repository}:ref:refs/heads/main"),
         )["Credentials"]
         ci = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
-            region_name=deployed.emulator.region,
-        ).client("sts", **deployed.emulator.client_kwargs())
+            region_name=fresh_stack.emulator.region,
+        ).client("sts", **fresh_stack.emulator.client_kwargs())
         assert ci.get_caller_identity()["Arn"].startswith(
             f"arn:aws:sts::{ACCOUNT}:assumed-role/{settings.CI_IAM_ROLE_NAME}/"
         )
@@ -232,164 +220,22 @@ class TestFreshDeploy:
     @pytest.mark.parametrize(
         ("sub", "aud"),
         [
-            *[(sub, settings.GITHUB_OIDC_AUDIENCE) for sub in (
-                f"repo:{REPOSITORY}-evil:ref:refs/heads/main",
-                f"repo:{OWNER}/other:ref:refs/heads/main",
-                f"repo:evil/{NAME}:ref:refs/heads/main",
-                f"repo:{OWNER}@{OWNER_ID}/{NAME}-evil@{REPO_ID}:ref:refs/heads/main",
-                f"repo:{OWNER}@{OWNER_ID}/{NAME}@{REPO_ID}1:ref:refs/heads/main",
-                f"repo:evil@{OWNER_ID}/{NAME}@{REPO_ID}:ref:refs/heads/main",
-                f"repo:{OWNER}@9/{NAME}@{REPO_ID}:ref:refs/heads/main",
-            )],
-            (f"repo:{REPOSITORY}:ref:refs/heads/main", "https://github.com/someone"),
-            (f"repo:{IMMUTABLE}:ref:refs/heads/main", "https://github.com/someone"),
+            *[pytest.param(sub, settings.GITHUB_OIDC_AUDIENCE, id=k) for k, sub in REFUSED.items()],
+            *[pytest.param(sub, "https://github.com/someone", id=k)
+              for k, sub in OTHER_AUDIENCE.items()],
         ],
     )  # fmt: skip
     def test_ci_role_refuses_other_repositories_and_audiences(
-        self, deployed: Deployed, sub: str, aud: str
+        self, fresh_stack: FreshStack, sub: str, aud: str
     ) -> None:
         """Another repository (REPO-evil too) or another audience is refused by the trust policy."""
-        sts = _sts(deployed.emulator, "unused", "unused")
+        sts = sts_client(fresh_stack.emulator, "unused", "unused")
         with pytest.raises(ClientError, match="AccessDenied"):
             sts.assume_role_with_web_identity(
-                RoleArn=CI_ROLE_ARN, RoleSessionName="gha", WebIdentityToken=_token(sub, aud)
+                RoleArn=CI_ROLE_ARN,
+                RoleSessionName="gha",
+                WebIdentityToken=_token(_format(sub, fresh_stack), aud),
             )
-
-    def test_zz_destroy_leaves_nothing(self, deployed: Deployed) -> None:
-        """Destroy removes key, .env, stack, user, roles and the provider; again: nothing to do."""
-        key_id = read_dotenv_key_id(deployed.dotenv)
-        target = LocalEmulatorTarget(emulator=deployed.emulator)
-        result = destroy(target, dotenv_path=deployed.dotenv, log=quiet)
-        assert result.stack_deleted and not result.nothing_to_destroy
-        assert not result.emulator_stopped and deployed.emulator.is_healthy()
-        assert result.deleted_key_ids == (key_id,)
-        assert result.deleted_oidc_provider_arn == PROVIDER_ARN
-        assert not deployed.dotenv.exists()
-        iam, cfn = deployed.client("iam"), deployed.client("cloudformation")
-        for call in (
-            lambda: iam.get_user(UserName=settings.TEST_IAM_USER_NAME),
-            lambda: iam.get_role(RoleName=settings.TEST_IAM_ROLE_NAME),
-            lambda: iam.get_role(RoleName=settings.CI_IAM_ROLE_NAME),
-            lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN),
-        ):
-            with pytest.raises(ClientError, match="NoSuchEntity"):
-                call()
-        with pytest.raises(ClientError, match="does not exist"):
-            cfn.describe_stacks(StackName=settings.CFN_STACK_NAME)
-        roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
-        assert all(name.startswith("cdk-") for name in roles), roles  # only CDK bootstrap's
-        assert iam.list_users()["Users"] == []
-        again = destroy(target, dotenv_path=deployed.dotenv, log=quiet)
-        assert again.nothing_to_destroy and not again.stack_deleted
-
-
-def test_background_emulator_lifecycle(tmp_path: Path) -> None:
-    """Without an emulator, deploy starts one in .local-aws/, reuses it, and destroy stops it."""
-    (tmp_path / "cdk").symlink_to(PROJECT_DIR / "cdk", target_is_directory=True)
-    messages: list[str] = []
-    state_dir = tmp_path / settings.LOCAL_AWS_STATE_DIR
-    first = deploy(
-        LocalEmulatorTarget(state_dir), project_dir=tmp_path, context=PINNED, log=messages.append
-    )
-    running = find_local_aws(state_dir)
-    assert running is not None and running.endpoint_url == first.endpoint_url
-    assert (state_dir / "pid").read_text().strip() == str(running.pid)
-    assert first.dotenv_path == tmp_path / settings.DOTENV_PATH
-    second = deploy(
-        LocalEmulatorTarget(state_dir), project_dir=tmp_path, context=PINNED, log=messages.append
-    )
-    assert second.endpoint_url == first.endpoint_url
-    assert any("reusing the local AWS emulator" in m for m in messages)
-    result = destroy(LocalEmulatorTarget(state_dir), project_dir=tmp_path, log=messages.append)
-    assert result.emulator_stopped and result.stack_deleted
-    assert find_local_aws(state_dir) is None
-    assert not os.path.exists(f"/proc/{running.pid}") or "Z" in _proc_state(running.pid)
-    assert not (tmp_path / settings.DOTENV_PATH).exists()
-    assert not (state_dir / "server.key").exists()  # the TLS key went with the emulator
-    assert destroy(
-        LocalEmulatorTarget(state_dir), project_dir=tmp_path, log=messages.append
-    ).nothing_to_destroy
-
-
-def _use_profile(monkeypatch: pytest.MonkeyPatch, config: Path, ca_bundle: Path | None) -> None:
-    """Make ``config`` the only AWS configuration this process and its children see."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config.with_name("no-credentials")))
-    if ca_bundle is not None:
-        monkeypatch.setenv("AWS_CA_BUNDLE", str(ca_bundle))
-        monkeypatch.setenv("NODE_EXTRA_CA_CERTS", str(ca_bundle))
-
-
-def test_aws_target_through_a_profile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: FakeGitHub
-) -> None:
-    """The aws target, pointed by a profile at an emulator standing in for an account.
-
-    The account already has a provider, so the stack imports it and destroy leaves it; a token
-    without rights fails after the stack and .env are in place; with rights the CI role ARN is
-    stored as the repository variable.
-    """
-    token = "ghp_local-test-token-not-real"
-    with start_local_aws(tls=True, state_dir=tmp_path / "account") as account:
-        iam = account.boto3_session().client("iam", **account.client_kwargs())
-        iam.create_open_id_connect_provider(
-            Url=settings.GITHUB_OIDC_PROVIDER_URL, ClientIDList=[settings.GITHUB_OIDC_AUDIENCE]
-        )
-        config = tmp_path / "config"
-        config.write_text(
-            f"[profile account]\nregion = {settings.AWS_REGION}\n"
-            f"endpoint_url = {account.endpoint_url}\n"
-            f"aws_access_key_id = {settings.LOCAL_AWS_ADMIN_ACCESS_KEY_ID}\n"
-            f"aws_secret_access_key = {settings.LOCAL_AWS_ADMIN_SECRET_ACCESS_KEY}\n"
-        )
-        _use_profile(monkeypatch, config, account.ca_bundle)
-        dotenv = tmp_path / ".env"
-        options: dict[str, Any] = {
-            "dotenv_path": dotenv, "github_token": token, "context": PINNED,
-            "environ": {"GITHUB_API_URL": github.url}, "log": quiet,
-        }  # fmt: skip
-
-        github.statuses["PATCH"] = 403
-        with pytest.raises(DeployError, match="Variables: read and write") as refused:
-            deploy(AwsAccountTarget("account"), **options)
-        assert "stack and .env are in place" in str(refused.value)
-        from boto_session_manager.testing import assert_no_secrets
-
-        assert_no_secrets({"GitHub token": token}, {"error": str(refused.value)})
-        assert dotenv.is_file()
-
-        github.statuses.update({"PATCH": 404, "POST": 201})
-        result = deploy(AwsAccountTarget("account"), **options)
-        assert github.requests[-1]["method"] == "POST"
-        assert github.requests[-1]["path"] == f"/repos/{REPOSITORY}/actions/variables"
-        assert github.requests[-1]["body"] == {
-            "name": settings.GITHUB_REPO_VAR_ROLE_ARN,
-            "value": result.ci_role_arn,
-        }
-        assert result.oidc_provider_arn == PROVIDER_ARN
-        keys = iam.list_access_keys(UserName=settings.TEST_IAM_USER_NAME)["AccessKeyMetadata"]
-        assert [k["AccessKeyId"] for k in keys] == [read_dotenv_key_id(dotenv)]
-        assert not result.is_emulator or result.endpoint_url is None
-
-        destroyed = destroy(AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet)
-        assert destroyed.stack_deleted and destroyed.deleted_oidc_provider_arn is None
-        assert not dotenv.exists()
-        iam.get_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER_ARN)  # still there
-        with pytest.raises(ClientError, match="NoSuchEntity"):
-            iam.get_user(UserName=settings.TEST_IAM_USER_NAME)
-        assert destroy(
-            AwsAccountTarget("account"), dotenv_path=dotenv, log=quiet
-        ).nothing_to_destroy
-
-
-def _proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
 
 
 class TestBadInput:
@@ -417,7 +263,7 @@ class TestBadInput:
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and "aws configure --profile nope" in err
 
-    def test_profile_refused_by_sts(
+    def test_profile_refused_bysts_client(
         self,
         capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch,
@@ -569,7 +415,7 @@ def test_emulator_sts_judges_every_sub_form(local_aws: LocalAws, case: str) -> N
     subject = GitHubSubjectFilter(owner=OWNER, repository=NAME, **options)
     iam = local_aws.boto3_session().client("iam", **local_aws.client_kwargs())
     provider_arn, created = github_provider_arn(iam)
-    sts = _sts(local_aws, "unused", "unused")
+    sts = sts_client(local_aws, "unused", "unused")
     try:
         with web_identity_role(
             iam, provider_arn=provider_arn, sub_patterns=subject.sub_patterns(), prefix="bsm-form"

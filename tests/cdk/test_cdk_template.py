@@ -5,20 +5,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-from aws_cdk.assertions import Match, Template
 
 from boto_session_manager.testing.web_identity_roles import AUD_KEY as AUD
 from boto_session_manager.testing.web_identity_roles import SUB_KEY as SUB
 from cdk import settings
-from cdk.app import build_app
 from cdk.errors import ContextError
 from cdk.github_oidc import GitHubSubjectFilter
+
+if TYPE_CHECKING:  # aws_cdk (a node process) is imported when a test first synthesizes
+    from aws_cdk.assertions import Template
 
 OWNER, REPO = "octo-org", "octo-repo"
 IMPORTED_ARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
@@ -28,6 +26,11 @@ CACHE_KEY = f"github-oidc-subject:repository={OWNER}/{REPO}"
 
 
 def _template(context: dict[str, Any] | None = None) -> Template:
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    from aws_cdk.assertions import Template
+
+    from cdk.app import build_app
+
     _app, stack = build_app(context={**NAMED, **(context or {})}, nag=False)
     return Template.from_stack(stack)
 
@@ -196,6 +199,8 @@ class TestResources:
 
     def test_test_role_policy_is_identity_reads(self, template: Template) -> None:
         """The test role may only read its own identity."""
+        from aws_cdk.assertions import Match
+
         role_id = _logical_id(template, "AWS::IAM::Role", "RoleName", settings.TEST_IAM_ROLE_NAME)
         template.has_resource_properties(
             "AWS::IAM::Policy",
@@ -213,6 +218,8 @@ class TestResources:
 
     def test_ci_role(self, template: Template) -> None:
         """The CI role: web identity with aud and sub, one hour, reads plus AssumeRole."""
+        from aws_cdk.assertions import Match
+
         template.has_resource_properties(
             "AWS::IAM::Role",
             {

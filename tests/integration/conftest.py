@@ -5,7 +5,8 @@ one JSON value, ``BSM_TEST_TARGET``; these fixtures only read it (run by hand wi
 pytest decides by the same rules). Nothing here loads credentials at import time.
 
 - ``fresh-emulator``: a local AWS emulator, started, deployed into (``cdk.deploy.deploy``
-  with a :class:`~cdk.targets.LocalEmulatorTarget`) and torn down by this test session.
+  with a :class:`~cdk.targets.LocalEmulatorTarget`) and torn down by this test run: the run's
+  one fresh stack (``tests/shared_setup.py``), which the CDK deploy tests check too.
 - ``deployed``: the stack ``nox -s deploy`` made, wherever it runs, reached through the test
   user's ``.env`` key or, inside GitHub Actions, the CI role through OIDC.
 
@@ -17,7 +18,6 @@ step aside with their reason.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -36,30 +36,19 @@ from cdk.deployment import (
     OUTPUT_TEST_USER_NAME,
     Deployment,
 )
-from cdk.errors import ContextError
-from cdk.github_repository import find_repository
 from cdk.integration_target import FRESH_EMULATOR, SKIP, TestTarget, current_test_target
+from tests.shared_setup import repository
 
 if TYPE_CHECKING:
     from boto_session_manager.testing import GitHubOidcIssuer
     from boto_session_manager.testing.local_aws import LocalAws
+    from tests.shared_setup import FreshStack
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-def _repository() -> str:
-    """The repository the stack trusts: found the way ``nox -s deploy`` finds it; in a clone
-    with no GitHub remote, a stand-in (the fresh emulator is pinned to it)."""
-    try:
-        cdk_json = json.loads((PROJECT_DIR / "cdk" / "cdk.json").read_text(encoding="utf-8"))
-        context = cdk_json.get("context") or {}
-        return find_repository(context, os.environ, cwd=PROJECT_DIR).full_name
-    except ContextError:
-        return "octo-org/octo-repo"
-
-
 #: ``OWNER/REPO`` whose jobs the CI role under test trusts.
-REPOSITORY = _repository()
+REPOSITORY = repository()
 OWNER, REPOSITORY_NAME = REPOSITORY.split("/")
 
 
@@ -100,37 +89,15 @@ def test_target() -> TestTarget:
 
 
 @pytest.fixture(scope="session")
-def aws_target(
-    test_target: TestTarget, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[AwsTarget]:
+def aws_target(test_target: TestTarget, request: pytest.FixtureRequest) -> AwsTarget:
     """The endpoint under test, with the stack deployed; a fresh local emulator by default."""
     if test_target.stack == SKIP:
         pytest.skip(test_target.reason)
     credentials = test_target.credentials or "dotenv"
-    if test_target.stack == FRESH_EMULATOR:
-        yield from _fresh_emulator(tmp_path_factory, credentials)
-        return
-    yield _deployed_stack(test_target, credentials)
-
-
-def _fresh_emulator(
-    tmp_path_factory: pytest.TempPathFactory, credentials: str
-) -> Iterator[AwsTarget]:
-    from boto_session_manager.testing.local_aws import start_local_aws
-    from cdk.deploy import deploy, destroy
-    from cdk.targets import LocalEmulatorTarget
-
-    state_dir = tmp_path_factory.mktemp("local-aws")
-    dotenv = state_dir / ".env"
-    pinned = {"githubOwner": OWNER, "githubRepository": REPOSITORY_NAME,
-              "githubAcceptNameForm": True}  # fmt: skip
-    with start_local_aws(tls=True, state_dir=state_dir) as emulator:
-        target = LocalEmulatorTarget(emulator=emulator)
-        deployment = deploy(target, dotenv_path=dotenv, context=pinned, log=lambda _m: None)
-        try:
-            yield AwsTarget.of(deployment, credentials=credentials, emulator=emulator)
-        finally:
-            destroy(target, dotenv_path=dotenv, log=lambda _m: None)
+    if test_target.stack == FRESH_EMULATOR:  # asked for here only: no deploy for another target
+        stack: FreshStack = request.getfixturevalue("fresh_stack")
+        return AwsTarget.of(stack.deployment, credentials=credentials, emulator=stack.emulator)
+    return _deployed_stack(test_target, credentials)
 
 
 def _deployed_stack(target: TestTarget, credentials: str) -> AwsTarget:

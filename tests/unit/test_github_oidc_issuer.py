@@ -566,7 +566,8 @@ def test_drip_sends_a_valid_answer_one_byte_at_a_time(
     github_oidc_issuer: GitHubOidcIssuer, phase: str
 ) -> None:
     """``drip_next`` sends the normal answer, one byte per ``interval`` from the chosen phase."""
-    github_oidc_issuer.drip_next(interval=0.001, phase=phase)  # type: ignore[arg-type]
+    interval = 0.0002
+    github_oidc_issuer.drip_next(interval=interval, phase=phase)  # type: ignore[arg-type]
 
     started = time.monotonic()
     response = get_token_response(github_oidc_issuer, timeout=30)
@@ -574,14 +575,15 @@ def test_drip_sends_a_valid_answer_one_byte_at_a_time(
 
     assert verify(github_oidc_issuer, response.json()["value"], STS_AUDIENCE)
     slow_bytes = len(response.content) if phase == "body" else len(response.content) + 150
-    assert elapsed >= slow_bytes * 0.001 * 0.9  # a lower bound: each byte waits its interval
+    assert elapsed >= slow_bytes * interval * 0.9  # a lower bound: each byte waits its interval
     assert github_oidc_issuer.token_requests[0].fault is not None
     assert github_oidc_issuer.token_requests[0].fault.kind == "drip"
 
 
 def test_drip_holds_back_the_body(github_oidc_issuer: GitHubOidcIssuer) -> None:
     """With ``phase="body"`` the head comes at once, then the body at most a byte per interval."""
-    github_oidc_issuer.drip_next(interval=0.5)
+    interval = 0.2
+    github_oidc_issuer.drip_next(interval=interval)
     started = time.monotonic()
     sock = raw_token_request(github_oidc_issuer)
     try:
@@ -594,7 +596,7 @@ def test_drip_holds_back_the_body(github_oidc_issuer: GitHubOidcIssuer) -> None:
     head, _, body = received.partition(b"\r\n\r\n")
 
     assert head.startswith(b"HTTP/1.1 200 OK") and b"Content-Length: " in head
-    assert elapsed >= 0.5 * (len(body) - 1) * 0.9  # byte k leaves k intervals after the head
+    assert elapsed >= interval * (len(body) - 1) * 0.9  # byte k leaves k intervals after the head
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])

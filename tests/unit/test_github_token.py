@@ -184,10 +184,11 @@ class TestDeadline:
     def test_a_dripping_answer_is_cut_at_the_deadline(
         self, github_oidc_issuer: GitHubOidcIssuer, phase: str
     ) -> None:
-        """One byte a second (body or headers) cannot keep the caller past the deadline."""
-        github_oidc_issuer.drip_next(5, interval=1.0, phase=phase)  # type: ignore[arg-type]
-        with pytest.raises(TokenEndpointError, match="no answer within the deadline of 2 s"):
-            loader_for(github_oidc_issuer, deadline=2.0)()
+        """A byte every 0.1 s (body or headers), each well within the read timeout, cannot keep
+        the caller past the deadline."""
+        github_oidc_issuer.drip_next(5, interval=0.1, phase=phase)  # type: ignore[arg-type]
+        with pytest.raises(TokenEndpointError, match=r"no answer within the deadline of 0\.5 s"):
+            loader_for(github_oidc_issuer, deadline=0.5)()
 
     def test_timeout_is_retried_then_reported(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
         """A slow endpoint times out; once it answers in time the token arrives."""
