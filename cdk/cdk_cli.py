@@ -12,6 +12,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -89,12 +90,26 @@ def run_cdk(
     cdk_dir: Path,
     what: str,
     log: Log,
+    with_app: bool = True,
 ) -> None:
-    """Run ``cdk ARGS`` in ``cdk_dir``; a failure is one :class:`DeployError` line."""
-    command = [str(cli), *args, "--no-notices", "--app", app_command()]
+    """Run ``cdk ARGS`` in ``cdk_dir``; a failure is one :class:`DeployError` line.
+
+    ``with_app=False`` runs it where no ``cdk.json`` is, so the CLI does not synthesize the
+    app: ``cdk bootstrap aws://ACCOUNT/REGION`` needs nothing from it (a synthesis costs
+    seconds).
+    """
+    command = [str(cli), *args, "--no-notices"]
+    if with_app:
+        command += ["--app", app_command()]
     log(f"cdk {' '.join(args)}")
     started = time.monotonic()
-    result = subprocess.run(command, cwd=cdk_dir, env={**env, **CDK_ENV}, check=False)
+    with tempfile.TemporaryDirectory(prefix="cdk-") as no_app_dir:
+        result = subprocess.run(
+            command,
+            cwd=cdk_dir if with_app else no_app_dir,
+            env={**env, **CDK_ENV},
+            check=False,
+        )
     if result.returncode != 0:
         raise DeployError(
             f"`cdk {args[0]}` failed (exit {result.returncode}) while {what}: see the CDK "

@@ -228,12 +228,12 @@ def deploy(
                     "bootstrap",
                     f"aws://{account.account_id}/{account.region}",
                     *account.cdk_args,
-                    *cli_context,  # the CLI runs the app to bootstrap too
                 ],
                 env=account.cdk_env,
                 cdk_dir=cdk_dir,
                 what=f"bootstrapping {account.where}",
                 log=log,
+                with_app=False,  # the environment is explicit: no synthesis needed
             )
         run_cdk(
             cli,

@@ -74,8 +74,11 @@ def _variables(pairs: Sequence[str]) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _aws(
-    kind: str, state_dir: Path, variables: dict[str, str], repository: str
+    kind: str | AwsSide, state_dir: Path, variables: dict[str, str], repository: str
 ) -> Iterator[AwsSide]:
+    if isinstance(kind, AwsSide):  # a stack the caller deployed
+        yield AwsSide({**kind.variables, **variables}, kind.endpoint_env, kind.source)
+        return
     if kind == "none":
         yield AwsSide(variables=variables)
         return
@@ -88,21 +91,29 @@ def rehearse(
     scenario: Scenario,
     *,
     jobs: Sequence[str] = (),
-    aws: str = "local",
+    aws: str | AwsSide = "local",
     variables: dict[str, str] | None = None,
     all_combinations: bool = False,
     keep: bool = False,
     project_dir: Path = PROJECT_DIR,
     out: TextIO = sys.stdout,
 ) -> bool:
-    """Rehearse ``jobs`` (all by default) of a workflow; whether every one succeeded."""
+    """Rehearse ``jobs`` (all by default) of a workflow; whether every one succeeded.
+
+    ``aws`` is ``"local"`` (a fresh emulator with the stack deployed), ``"none"``, or an
+    :class:`AwsSide` the caller already has (a stack it deployed, and its endpoint).
+    """
     from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext
 
     given = dict(variables or {})
     workflow = load_workflow(workflow_path)
     job_ids = workflow.order(jobs)
-    names = {**given, **({ROLE_VARIABLE: ""} if aws == "local" else {})}
-    source = "the deployed stack" if aws == "local" else "the command line (--var)"
+    has_stack = aws == "local" or isinstance(aws, AwsSide)
+    if isinstance(aws, AwsSide):
+        names = {**aws.variables, **given}
+    else:  # the role variable of a stack about to be deployed is known to come
+        names = {**given, **({ROLE_VARIABLE: ""} if aws == "local" else {})}
+    source = "the deployed stack" if has_stack else "the command line (--var)"
     warnings = preflight(
         workflow, scenario, job_ids, variables=names, variables_source=source,
         role_variable=ROLE_VARIABLE,
@@ -137,7 +148,7 @@ def rehearse(
                     f"rehearsing {workflow.path} for {scenario.description}: {repository} "
                     f"({found_in}) at "
                     f"{scenario.ref}; jobs {', '.join(job_ids)}; AWS: "
-                    f"{side.source if aws == 'local' else 'none'}"
+                    f"{side.source if has_stack else 'none'}"
                 )
                 for warning in warnings:
                     rehearsal.warn(warning)
