@@ -8,10 +8,8 @@ script, so there is one way the CLI gets installed.
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +17,7 @@ from pathlib import Path
 
 from .errors import DeployError
 
-__all__ = ["CDK_ENV", "app_command", "ensure_cdk_cli", "run_cdk"]
+__all__ = ["CDK_ENV", "ensure_cdk_cli", "run_cdk"]
 
 #: Quiet, offline-friendly settings for every CDK CLI run.
 CDK_ENV = {
@@ -77,38 +75,28 @@ def ensure_cdk_cli(cdk_dir: Path, *, log: Log) -> Path:
     return cli
 
 
-def app_command() -> str:
-    """How the CLI runs the app: this interpreter, so the app sees the same packages."""
-    return f"{shlex.quote(sys.executable)} app.py"
-
-
 def run_cdk(
     cli: Path,
     args: Sequence[str],
     *,
+    app: Path | None,
     env: Mapping[str, str],
     cdk_dir: Path,
     what: str,
     log: Log,
-    with_app: bool = True,
 ) -> None:
-    """Run ``cdk ARGS`` in ``cdk_dir``; a failure is one :class:`DeployError` line.
+    """Run ``cdk ARGS --app APP``; a failure is one :class:`DeployError` line.
 
-    ``with_app=False`` runs it where no ``cdk.json`` is, so the CLI does not synthesize the
-    app: ``cdk bootstrap aws://ACCOUNT/REGION`` needs nothing from it (a synthesis costs
-    seconds).
+    ``app`` is a synthesized cloud assembly (``cdk.out``), so the CLI does not run the app
+    again; ``None`` runs the CLI where no ``cdk.json`` is, so it does not synthesize at all
+    (``cdk bootstrap aws://ACCOUNT/REGION`` needs nothing from the app).
     """
-    command = [str(cli), *args, "--no-notices"]
-    if with_app:
-        command += ["--app", app_command()]
+    command = [str(cli), *args, "--no-notices", *(["--app", str(app)] if app else [])]
     log(f"cdk {' '.join(args)}")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cdk-") as no_app_dir:
         result = subprocess.run(
-            command,
-            cwd=cdk_dir if with_app else no_app_dir,
-            env={**env, **CDK_ENV},
-            check=False,
+            command, cwd=cdk_dir if app else no_app_dir, env={**env, **CDK_ENV}, check=False
         )
     if result.returncode != 0:
         raise DeployError(

@@ -7,7 +7,9 @@ bottom; a test fixture calls them with a fresh emulator.
 ``deploy``: find the repository and its ``sub`` format (see :func:`prepare_context`), install
 the pinned CDK CLI, open the target, import the account's GitHub OIDC provider when it has one
 (one per URL per account; the emulator's CloudFormation cannot create one, so there it is made
-through the IAM API first), bootstrap, deploy, give the test user a fresh access key in
+through the IAM API first), synthesize once, in this process (cdk-nag included; the CLI
+deploys that assembly and does not run the app again), bootstrap, deploy, give the test user
+a fresh access key in
 ``.env``, and on AWS store the CI role ARN as the repository variable ``AWS_ROLE_ARN`` when
 ``GITHUB_TOKEN`` is set. ``destroy``: delete the access keys and ``.env``, the stack, a provider
 deploy made, and stop an emulator it started. Both are idempotent; failures raise one line
@@ -86,22 +88,14 @@ def _read_context(cdk_dir: Path) -> dict[str, Any]:
     return context
 
 
-def _cli_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(part) for part in value)
-    return str(value)
-
-
 def prepare_context(
     project_dir: Path,
     environ: Mapping[str, str],
     *,
     overrides: Mapping[str, Any] | None = None,
     log: Log = _log,
-) -> tuple[dict[str, Any], list[str]]:
-    """The app's full context, and the ``-c`` arguments the CDK CLI needs on top of its files.
+) -> dict[str, Any]:
+    """The app's full context: its files, ``overrides``, and the repository.
 
     Finds the repository (and says from where), makes sure its ``sub`` format is known
     (explicit context, the cache, or GitHub's API, whose answer is cached), and checks the
@@ -127,9 +121,7 @@ def prepare_context(
     context |= named
     config = ProjectStackConfig.from_context(context, repository=repository)
     log(f"CI role trusts sub {', '.join(config.subject.sub_patterns())}")
-    cli_context = {**(overrides or {}), **named}
-    args = [part for k, v in cli_context.items() for part in ("-c", f"{k}={_cli_value(v)}")]
-    return context, args
+    return context
 
 
 # -- synth ---------------------------------------------------------------------------------------
@@ -144,15 +136,26 @@ def synth(
     log: Log = _log,
 ) -> Path:
     """Synthesize the app into ``cdk.out/`` (cdk-nag AwsSolutions checks included)."""
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    full, _args = prepare_context(
+    full = prepare_context(
         project_dir, os.environ if environ is None else environ, overrides=context, log=log
     )
+    return _synthesize(project_dir, full, nag=nag, log=log)
+
+
+def _synthesize(
+    project_dir: Path, context: Mapping[str, Any], *, nag: bool = True, log: Log
+) -> Path:
+    """The app with ``context``, synthesized in this process into ``PROJECT/cdk.out``.
+
+    In this process, not the CLI's: the CDK's node runtime starts once per process, so a second
+    synthesis (a second deploy, in a test) takes a tenth of a second instead of seconds.
+    """
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from cdk.app import build_app
 
     outdir = project_dir / "cdk.out"
     started = time.monotonic()
-    app, stack = build_app(context=full, outdir=str(outdir), nag=nag)
+    app, stack = build_app(context=context, outdir=str(outdir), nag=nag)
     try:
         app.synth()
     except RuntimeError as error:  # jsii surfaces validation failures as RuntimeError
@@ -167,8 +170,8 @@ def synth(
 # -- deploy --------------------------------------------------------------------------------------
 
 
-def _provider_context(target: DeployTarget, account: Account, *, log: Log) -> list[str]:
-    """``-c oidcProviderArn=...`` when the stack must import the account's provider."""
+def _provider_context(target: DeployTarget, account: Account, *, log: Log) -> dict[str, str]:
+    """``{"oidcProviderArn": ARN}`` when the stack must import the account's provider."""
     from boto_session_manager.testing.web_identity_roles import (
         find_github_provider,
         github_provider_arn,
@@ -178,18 +181,18 @@ def _provider_context(target: DeployTarget, account: Account, *, log: Log) -> li
     owned = stack_owned_provider(cfn, settings.CFN_STACK_NAME)
     if owned:
         log(f"the stack owns the GitHub OIDC provider {owned}: keeping it")
-        return []
+        return {}
     existing = find_github_provider(iam)
     if existing is None and target.stack_creates_provider:
         log("the account has no GitHub OIDC provider: the stack creates it")
-        return []
+        return {}
     if existing is None:
         existing, _created = github_provider_arn(iam)
         target.remember_created_provider(existing)
         log(f"created the GitHub OIDC provider through the IAM API: {existing}")
     else:
         log(f"importing the account's GitHub OIDC provider {existing} (the stack will not own it)")
-    return ["-c", f"oidcProviderArn={existing}"]
+    return {"oidcProviderArn": existing}
 
 
 def deploy(
@@ -213,31 +216,29 @@ def deploy(
     cdk_dir = project_dir / CDK_DIR_NAME
     dotenv = Path(dotenv_path) if dotenv_path is not None else project_dir / settings.DOTENV_PATH
     check_dotenv_not_tracked(dotenv)  # before touching anything
-    full_context, cli_context = prepare_context(project_dir, env, overrides=context, log=log)
+    full_context = prepare_context(project_dir, env, overrides=context, log=log)
     cli = ensure_cdk_cli(cdk_dir, log=log)
     account = target.open(start=True, log=log)
     assert account is not None  # start=True always gives one
     log(f"deploying to {account.where}")
     try:
-        cli_context += _provider_context(target, account, log=log)
+        provider = _provider_context(target, account, log=log)
+        assembly = _synthesize(project_dir, {**full_context, **provider}, log=log)
         cfn = account.client("cloudformation")
         if stack_outputs(cfn, "CDKToolkit") is None:
             run_cdk(
                 cli,
-                [
-                    "bootstrap",
-                    f"aws://{account.account_id}/{account.region}",
-                    *account.cdk_args,
-                ],
+                ["bootstrap", f"aws://{account.account_id}/{account.region}", *account.cdk_args],
+                app=None,  # the environment is explicit: the app is not needed
                 env=account.cdk_env,
                 cdk_dir=cdk_dir,
                 what=f"bootstrapping {account.where}",
                 log=log,
-                with_app=False,  # the environment is explicit: no synthesis needed
             )
         run_cdk(
             cli,
-            ["deploy", "--all", "--require-approval", "never", *account.cdk_args, *cli_context],
+            ["deploy", "--all", "--require-approval", "never", *account.cdk_args],
+            app=assembly,
             env=account.cdk_env,
             cdk_dir=cdk_dir,
             what=f"deploying to {account.where}",

@@ -119,6 +119,16 @@ class TestFreshDeploy:
         assert outputs["CiRoleArn"] == CI_ROLE_ARN
         assert outputs["GitHubOidcProviderArn"] == PROVIDER_ARN
 
+    def test_the_app_is_synthesized_once(self, fresh_stack: FreshStack) -> None:
+        """deploy synthesizes once and the CLI deploys that assembly: no ``-c``
+        arguments, so the CLI does not run the app again, nor does bootstrap."""
+        messages = fresh_stack.deploy_messages
+        synthesized = [m for m in messages if m.startswith("synthesized ")]
+        assert len(synthesized) == 1, messages
+        commands = [m for m in messages if m.startswith("cdk ") and " done in " not in m]
+        assert [c.split()[1] for c in commands] == ["bootstrap", "deploy"], commands
+        assert not any(" -c " in c for c in commands), commands
+
     def test_deploy_reuses_the_emulator_running_in_local_aws(self, fresh_stack: FreshStack) -> None:
         """An emulator already running in the project's .local-aws/ is found and deployed into,
         not a second one started."""
