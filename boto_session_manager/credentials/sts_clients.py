@@ -12,10 +12,14 @@ ask a *client creator* for an STS client at each fetch. Here is the only one:
   such as a CA bundle or a proxy, apply; the fetcher passes the source credentials
   explicitly); for the unsigned ``sts:AssumeRoleWithWebIdentity`` it is one process-wide
   session, so the STS model loads once per process instead of once per manager (about 40 ms).
+  One per AWS configuration, rather: a process that points ``AWS_CONFIG_FILE`` or
+  ``AWS_PROFILE`` elsewhere later gets a session reading the new one (its endpoint, CA bundle,
+  proxy), not the configuration the first manager saw.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -28,17 +32,22 @@ if TYPE_CHECKING:
 __all__ = ["shared_session", "sts_client_creator"]
 
 _shared_lock = threading.Lock()
-_shared: list[botocore.session.Session] = []
+#: The variables that choose which AWS configuration a botocore session reads (once).
+CONFIG_SELECTING_VARS = ("AWS_CONFIG_FILE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+_shared: dict[tuple[str | None, ...], botocore.session.Session] = {}
 
 
 def shared_session() -> botocore.session.Session:
-    """The process-wide botocore session for unsigned STS calls (made on first use)."""
+    """The process-wide botocore session for unsigned STS calls, one per AWS configuration
+    (:data:`CONFIG_SELECTING_VARS`), made on first use."""
+    key = tuple(os.environ.get(name) for name in CONFIG_SELECTING_VARS)
     with _shared_lock:
-        if not _shared:
+        session = _shared.get(key)
+        if session is None:
             import botocore.session
 
-            _shared.append(botocore.session.Session())
-        return _shared[0]
+            session = _shared[key] = botocore.session.Session()
+        return session
 
 
 def sts_client_creator(
