@@ -10,8 +10,9 @@ way: each under its own lock, so a slow answer makes wait only the callers who w
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._moved import (
@@ -214,6 +215,17 @@ class SessionMixin:
             self._facts.clear()
             # after emptying the cache get_client reads (see client_descriptor's docstring)
             forget_cached_clients(self)
+
+    @property
+    def _client_cache(self) -> Mapping[Hashable, Any]:
+        """2.x's private name for the client cache, kept for code that read it: a read-only
+        view of the clients cached now (keyed by service name, or by all the arguments)."""
+        return MappingProxyType(self._clients.values)
+
+    @property
+    def _resource_cache(self) -> Mapping[Hashable, Any]:
+        """2.x's private name for the resource cache: a read-only view, as ``_client_cache``."""
+        return MappingProxyType(self._resources.values)
 
     # ------------------------------------------------------------------ credentials
     def get_credentials(self) -> Credentials:

@@ -73,6 +73,22 @@ class TestServiceNameKeyword:
         assert bsm.get_resource(service_name="s3") is bsm.get_resource("s3")
 
 
+class TestPrivateCaches:
+    def test_2x_cache_attributes_read_the_caches(self, make_bsm: MakeBsm) -> None:
+        """2.x's ``_client_cache``/``_resource_cache`` (read by its own test of clear_cache)
+        show what is cached, read-only, and are empty after clear_cache()."""
+        bsm = make_bsm()
+        s3 = bsm.s3_client
+        bsm.get_resource("s3")
+        assert list(bsm._client_cache.values()) == [s3]
+        assert len(bsm._resource_cache) == 1
+        with pytest.raises(TypeError):
+            bsm._client_cache["s3"] = None  # type: ignore[index]
+        bsm.clear_cache()
+        assert len(bsm._client_cache) == 0 and len(bsm._resource_cache) == 0
+        assert bsm.s3_client is not s3
+
+
 class TestSnapshotFileWithoutPath:
     def test_2x_child_process_pattern(self, make_bsm: MakeBsm) -> None:
         """2.x's README: a child started in temp_snapshot() and awscli() blocks finds the file."""
