@@ -1,7 +1,11 @@
 """Adopted elsewhere: in a clone whose origin is another GitHub repository, `nox -s synth`
-pins the CI role to that repository with no file edited (it runs ``python -m cdk.deploy synth``
-in the session's venv, as here), once with GitHub's API (a local stand-in) reporting the
-immutable form, once with the API out of reach."""
+pins the CI role to that repository with no file edited, once with GitHub's API (a local
+stand-in) reporting the immutable form, once with the API out of reach.
+
+The first runs ``python -m cdk.deploy synth`` in the clone, as ``nox -s synth`` does; the
+second calls the same ``synth()`` in this process, where the CDK's node runtime is already up
+(a subprocess pays seconds to start it).
+"""
 
 from __future__ import annotations
 
@@ -36,19 +40,27 @@ def _clone(tmp_path: Path) -> Path:
     return clone
 
 
-def _synth(clone: Path, api_url: str) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
+def _environ(api_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "BSM_"))}
     env.update({"GITHUB_API_URL": api_url, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    return env
+
+
+def _synth(clone: Path, api_url: str) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
     result = subprocess.run(
         [sys.executable, "-m", "cdk.deploy", "synth"],
         cwd=clone,
-        env=env,
+        env=_environ(api_url),
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    return result, _trusted_subs(clone)
+
+
+def _trusted_subs(clone: Path) -> list[Any]:
     [template] = (clone / "cdk.out").glob("*.template.json")
     roles = json.loads(template.read_text())["Resources"].values()
     patterns = [
@@ -58,7 +70,7 @@ def _synth(clone: Path, api_url: str) -> tuple[subprocess.CompletedProcess[str],
         for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         if statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     ]
-    return result, patterns
+    return patterns
 
 
 def _changed(clone: Path) -> list[str]:
@@ -92,8 +104,13 @@ def test_api_out_of_reach(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     clone = _clone(tmp_path)
-    result, patterns = _synth(clone, closed)
-    assert patterns == [["repo:someone/their-project:*"]]
-    assert "WARNING: cannot reach GitHub's API" in result.stdout
-    assert "-c githubOwnerId=OWNER_ID -c githubRepositoryId=REPO_ID" in result.stdout
+    from cdk.deploy import synth
+
+    messages: list[str] = []
+    synth(project_dir=clone, environ=_environ(closed), log=messages.append)
+    said = "\n".join(messages)
+    assert _trusted_subs(clone) == [["repo:someone/their-project:*"]]
+    assert "WARNING: cannot reach GitHub's API" in said
+    assert "-c githubOwnerId=OWNER_ID -c githubRepositoryId=REPO_ID" in said
+    assert f"GitHub repository someone/their-project (from the origin remote ({ORIGIN}))" in said
     assert _changed(clone) == []
