@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import keyword
 import os
 import subprocess
@@ -130,6 +131,43 @@ class TestDrift:
         assert (
             generator.render_client_names(version, services) == rendered[generator.CLIENT_NAMES_INC]
         )
+
+
+class TestMetadata:
+    def test_the_head_of_the_file_gives_the_loaders_metadata(self, generator: ModuleType) -> None:
+        """What the generator reads from a model file's head is the metadata botocore's loader
+        gives (extras merged): for every service botocore merges extras into, and a sample."""
+        session = botocore.session.get_session()
+        loader = session.get_component("data_loader")
+        names = session.get_available_services()
+
+        def has_extras(name: str) -> bool:
+            version = loader.determine_latest_version(name, "service-2")
+            return any(
+                Path(root, name, version, "service-2.sdk-extras.json").is_file()
+                for root in loader.search_paths
+            )
+
+        sample = sorted({*filter(has_extras, names), *names[::25], "s3", "logs", "stepfunctions"})
+        assert len(sample) > 20
+        for name in sample:
+            whole = loader.load_service_model(name, "service-2")["metadata"]
+            assert generator.service_metadata(loader, name) == whole, name
+
+    def test_a_model_laid_out_otherwise_is_loaded_whole(
+        self, generator: ModuleType, tmp_path: Path
+    ) -> None:
+        """A model whose metadata is not at its head is read through botocore's loader."""
+        from botocore.loaders import Loader
+
+        folder = tmp_path / "example" / "2020-01-01"
+        folder.mkdir(parents=True)
+        operations = {f"Op{i}": {"name": f"Op{i}", "metadata": "not this"} for i in range(20)}
+        model = {"operations": operations, "shapes": {}, "version": "2.0",
+                 "metadata": {"serviceId": "Example", "protocol": "json"}}  # fmt: skip
+        (folder / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
+        loader = Loader(extra_search_paths=[str(tmp_path)], include_default_search_paths=False)
+        assert generator.service_metadata(loader, "example") == model["metadata"]
 
 
 class TestCoverage:
