@@ -127,7 +127,7 @@ def bench(session: nox.Session) -> None:
 def synth(session: nox.Session) -> None:
     """Synthesize the CDK app into cdk.out/ (cdk-nag checks; no AWS credentials needed)."""
     install_groups(session, "cdk")
-    session.run("python", "-m", "cdk.deploy", "synth")
+    session.run("python", "-m", "cdk.deploy", "synth", *session.posargs)
 
 
 @nox.session(python=CURRENT_PYTHON, default=False)

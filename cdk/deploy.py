@@ -404,24 +404,48 @@ def choose_target(
     return LocalEmulatorTarget(project_dir / settings.LOCAL_AWS_STATE_DIR)
 
 
-def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
-    """``python -m cdk.deploy {synth,deploy,destroy} [aws|local]``; exit status 0 or 1."""
+def _context_pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: write KEY=VALUE, e.g. githubOwner=octo-org")
+    return key, value
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> int:
+    """``python -m cdk.deploy {synth,deploy,destroy} [aws|local] [-c KEY=VALUE ...]``; exit
+    status 0 or 1."""
     parser = argparse.ArgumentParser(prog="python -m cdk.deploy", description=__doc__)
     parser.add_argument("action", choices=("synth", "deploy", "destroy"))
     parser.add_argument("target", nargs="?", help="aws or local (default: local unless "
                         f"{settings.ENV_VAR_NAME_FOR_AWS_PROFILE_FOR_CDK} is set)")  # fmt: skip
+    parser.add_argument(
+        "-c", "--context", action="append", type=_context_pair, default=[], metavar="KEY=VALUE",
+        help="CDK context on top of cdk/cdk.json's, as the CDK CLI's -c (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    context = dict(args.context)
     env = os.environ if environ is None else environ
     from boto_session_manager.exceptions import BotoSesManagerError
 
     started = time.monotonic()
     try:
         if args.action == "synth":
-            synth(environ=env)
+            synth(project_dir=project_dir, environ=env, context=context)
             return 0
-        target = choose_target(args.target, env)
+        target = choose_target(args.target, env, project_dir=project_dir)
         if args.action == "deploy":
-            result = deploy(target, environ=env, github_token=api_token(env))
+            result = deploy(
+                target,
+                project_dir=project_dir,
+                environ=env,
+                context=context,
+                github_token=api_token(env),
+            )
             _log(f"test user:  {result.test_user_name}")
             _log(f"test role:  {result.test_role_arn}")
             _log(f"CI role:    {result.ci_role_arn} (trusts {result.github_repository})")
@@ -430,7 +454,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
                 _log(f"endpoint:   {result.endpoint_url} (CA {result.ca_bundle})")
             _log(f"deployed ({target.name}) in {time.monotonic() - started:.1f} s")
         else:
-            destroy(target)
+            destroy(target, project_dir=project_dir)
             _log(f"destroyed ({target.name}) in {time.monotonic() - started:.1f} s")
     except (ProjectError, BotoSesManagerError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -38,7 +38,8 @@ _GITHUB_HOSTS = ("github.com", "www.github.com")
 _SCP_RE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/\s][^\s]*)$")
 _HOW_TO_NAME = (
     f"set {OWNER_CONTEXT_KEY} and {REPOSITORY_CONTEXT_KEY} in the context of cdk/cdk.json, "
-    f"or pass `-c {OWNER_CONTEXT_KEY}=OWNER -c {REPOSITORY_CONTEXT_KEY}=REPO`"
+    f"or pass them: `nox -s synth -- -c {OWNER_CONTEXT_KEY}=OWNER -c "
+    f"{REPOSITORY_CONTEXT_KEY}=REPO` (the same after `nox -s deploy -- local` or `-- aws`)"
 )
 
 

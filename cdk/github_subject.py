@@ -252,8 +252,8 @@ def resolve_subject_format(
         log(
             f"WARNING: {error}. The CI role trusts the name form repo:{repository.full_name}:* "
             f"only, which a repository using GitHub's immutable sub (created or renamed after "
-            f"mid-2026) never sends. Pass the ids to accept that form too: "
-            f"-c githubOwnerId=OWNER_ID -c githubRepositoryId=REPO_ID (the `owner.id` and "
+            f"mid-2026) never sends. Pass the ids to accept that form too (`nox -s deploy -- "
+            f"aws -c githubOwnerId=OWNER_ID -c githubRepositoryId=REPO_ID`: the `owner.id` and "
             f"`id` of GET /repos/{repository.full_name}), or set them in cdk/cdk.json"
         )
         return {}

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from conftest import FakeGitHub  # tests/cdk/conftest.py
 
@@ -26,7 +28,7 @@ ORIGIN = "git@github.com:someone/their-project.git"
 SUB = "token.actions.githubusercontent.com:sub"
 
 
-def _clone(tmp_path: Path) -> Path:
+def _clone(tmp_path: Path, origin: str = ORIGIN) -> Path:
     """The project's CDK app in a fresh git repository whose origin is someone else's."""
     clone = tmp_path / "clone"
     ignore = shutil.ignore_patterns("node_modules", "__pycache__", "cdk.context.json")
@@ -36,7 +38,7 @@ def _clone(tmp_path: Path) -> Path:
     subprocess.run([*git, "init", "-q"], cwd=clone, check=True)
     subprocess.run([*git, "add", "-A"], cwd=clone, check=True)
     subprocess.run([*git, "commit", "-qm", "their copy"], cwd=clone, check=True)
-    subprocess.run([*git, "remote", "add", "origin", ORIGIN], cwd=clone, check=True)
+    subprocess.run([*git, "remote", "add", "origin", origin], cwd=clone, check=True)
     return clone
 
 
@@ -113,4 +115,23 @@ def test_api_out_of_reach(tmp_path: Path) -> None:
     assert "WARNING: cannot reach GitHub's API" in said
     assert "-c githubOwnerId=OWNER_ID -c githubRepositoryId=REPO_ID" in said
     assert f"GitHub repository someone/their-project (from the origin remote ({ORIGIN}))" in said
+    assert _changed(clone) == []
+
+
+def test_a_remote_elsewhere_is_named_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An origin off github.com: synth fails naming the context keys and the command that
+    takes them; with ``-c`` on that command line, it pins the role to the named repository."""
+    from cdk.deploy import main
+
+    clone = _clone(tmp_path, origin="https://gitlab.example.com/someone/their-project.git")
+    environ = _environ("http://127.0.0.1:9")  # the API is out of reach: the name form
+    assert main(["synth"], environ=environ, project_dir=clone) == 1
+    error = capsys.readouterr().err
+    assert "is not a repository on github.com" in error
+    assert "nox -s synth -- -c githubOwner=OWNER -c githubRepository=REPO" in error
+    named = ["-c", "githubOwner=someone", "-c", "githubRepository=their-project"]
+    assert main(["synth", *named], environ=environ, project_dir=clone) == 0
+    assert _trusted_subs(clone) == [["repo:someone/their-project:*"]]
     assert _changed(clone) == []
