@@ -49,8 +49,8 @@ def ensure_cdk_cli(cdk_dir: Path, *, log: Log) -> Path:
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
         raise DeployError(
-            f"{' and '.join(missing)} not found on PATH: the CDK CLI needs Node.js >= 18 with "
-            "npm (e.g. `apt-get install nodejs npm`, or https://nodejs.org)"
+            f"{' and '.join(missing)} not found on PATH: the CDK CLI needs Node.js with npm, "
+            "22 or 24 preferred (e.g. `apt-get install nodejs npm`, or https://nodejs.org)"
         )
     cdk_dir = cdk_dir.resolve()  # npm runs in it: a relative --prefix would nest (cdk/cdk)
     cli = cdk_dir / "node_modules" / ".bin" / "cdk"

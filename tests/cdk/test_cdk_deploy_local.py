@@ -309,7 +309,9 @@ class TestBadInput:
     def test_missing_node(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         """Without node and npm on PATH the error says to install Node.js."""
         monkeypatch.setenv("PATH", str(tmp_path))
-        with pytest.raises(DeployError, match=r"node and npm not found .* Node\.js >= 18"):
+        with pytest.raises(
+            DeployError, match=r"node and npm not found .* Node\.js with npm, 22 or 24 preferred"
+        ):
             ensure_cdk_cli(PROJECT_DIR / "cdk", log=quiet)
 
     def test_cli_installs_into_a_relative_cdk_dir(
