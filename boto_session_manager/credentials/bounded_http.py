@@ -1,9 +1,11 @@
 """One HTTP GET that cannot hang nor flood its caller: a deadline and a size cap.
 
 ``requests`` timeouts bound each socket read, not the whole exchange: a server sending one
-byte a second never trips them. Here a timer shuts the request's sockets down when the
-deadline passes, whichever phase it is in (status line, headers or body), and the body is
-streamed and abandoned once it exceeds the cap. Every failure comes back as a
+byte a second never trips them, and nothing bounds a name lookup. Here the request runs in a
+worker thread the caller waits for until the deadline, no longer, whichever phase the request
+is in (name lookup, connection, status line, headers or body); at the deadline its sockets are
+shut down, so the worker ends too (a lookup ends when the system resolver gives up). The body
+is streamed and abandoned once it exceeds the cap. Every failure comes back as a
 :class:`Failure` with a reason that holds no URL, header or server text (so no secret),
 and whether it is worth retrying.
 """
@@ -136,28 +138,40 @@ def bounded_get(
     ``timeout`` is requests' (connect, read) pair; the body is read only for status 200.
     """
     watchdog = _Watchdog()
-    timer = threading.Timer(within, watchdog.fire)
-    timer.daemon = True
-    session = requests.Session()
-    adapter = _WatchedAdapter(max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    _current.watchdog = watchdog
-    timer.start()
-    try:
-        return _get(session, url, headers, timeout, max_body_bytes, watchdog)
-    except (
-        requests.RequestException,
-        urllib3.exceptions.HTTPError,
-        http.client.HTTPException,
-        OSError,
-        ValueError,
-    ) as exc:
-        return _failure(exc, watchdog)
-    finally:
-        timer.cancel()
-        _current.watchdog = None
-        session.close()
+    outcome: list[Answer | Failure] = []
+    raised: list[BaseException] = []
+
+    def request() -> None:
+        session = requests.Session()
+        adapter = _WatchedAdapter(max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _current.watchdog = watchdog
+        try:
+            outcome.append(_get(session, url, headers, timeout, max_body_bytes, watchdog))
+        except (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,
+            http.client.HTTPException,
+            OSError,
+            ValueError,
+        ) as exc:
+            outcome.append(_failure(exc, watchdog))
+        except BaseException as exc:  # not a failure of the endpoint: the caller sees it
+            raised.append(exc)
+        finally:
+            _current.watchdog = None
+            session.close()
+
+    worker = threading.Thread(target=request, name="bsm-bounded-get", daemon=True)
+    worker.start()
+    worker.join(within)
+    if worker.is_alive():
+        watchdog.fire()  # its sockets shut down: the worker ends, and stores nothing we read
+        return Failure("no answer within the deadline", False, out_of_time=True)
+    if raised:
+        raise raised[0]
+    return outcome[0]
 
 
 def _get(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import socket
+import threading
 import time
 import tracemalloc
 
@@ -189,6 +191,42 @@ class TestDeadline:
         github_oidc_issuer.drip_next(5, interval=0.1, phase=phase)  # type: ignore[arg-type]
         with pytest.raises(TokenEndpointError, match=r"no answer within the deadline of 0\.5 s"):
             loader_for(github_oidc_issuer, deadline=0.5)()
+
+    @pytest.mark.timeout(60)
+    def test_a_name_lookup_that_never_answers_is_cut_at_the_deadline(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A resolver that does not answer (the system's waits 30 s and more before giving up)
+        cannot keep the caller past the deadline: no socket exists yet to time out.
+
+        The one stand-in here: no DNS server can be pointed at from a test, so the name lookup
+        itself is made to hang, for that one host.
+        """
+        resolver_gives_up, lookup_over = threading.Event(), threading.Event()
+        system_lookup = socket.getaddrinfo
+
+        def unanswered(host: object, *args: object, **kwargs: object) -> object:
+            if host != "token.example.test":
+                return system_lookup(host, *args, **kwargs)  # type: ignore[arg-type]
+            resolver_gives_up.wait(5)
+            lookup_over.set()
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+        monkeypatch.setattr(socket, "getaddrinfo", unanswered)
+        loader = GitHubOidcTokenLoader(
+            request_url="https://token.example.test/token?api-version=2.0",
+            request_token=REQUEST_TOKEN,
+            deadline=0.5,
+        )
+        loader.sleep = no_sleep
+        try:
+            with pytest.raises(
+                TokenEndpointError, match=r"no answer within the deadline of 0\.5 s"
+            ):
+                loader()
+            assert not lookup_over.is_set()  # the caller is back while the lookup still hangs
+        finally:
+            resolver_gives_up.set()
 
     def test_timeout_is_retried_then_reported(self, github_oidc_issuer: GitHubOidcIssuer) -> None:
         """A slow endpoint times out; once it answers in time the token arrives."""
