@@ -4,17 +4,13 @@ Each statement runs as ``python -c STATEMENT`` in a new process; the figure is t
 time over the runs minus the median of ``python -c pass`` (the interpreter's own start-up).
 The statements are interleaved round by round, so drift in the machine's load hits all alike.
 
-Bytecode: real installs have ``.pyc`` files, while this project's development machine sets
-``PYTHONDONTWRITEBYTECODE=1`` (every import would recompile, and the 4,000-line generated
-``clients.py`` would dominate). So the subprocesses run with ``PYTHONDONTWRITEBYTECODE`` unset
-and ``PYTHONPYCACHEPREFIX`` pointing at a private temporary folder, after warm-up runs that
-write the ``.pyc`` files there: every module, standard library included, imports from bytecode,
-and neither the source tree nor the virtual environment is written to.
+Bytecode: the subprocesses import from ``.pyc`` files, as real installs do, written by warm-up
+runs into a private folder (:mod:`benchmarks.fresh_process`); without them the 4,000-line
+generated ``clients.py`` would be compiled at every run and dominate.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .fresh_process import bytecode_environment
 from .report import Row, compare, format_seconds, median
 
 __all__ = ["BOTO3", "BSM", "BSM_CLASS", "EMPTY", "import_rows", "measure_statements"]
@@ -41,12 +38,6 @@ _PROBE = (
 )
 
 
-def _environment(pycache_prefix: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = pycache_prefix
-    return env
-
-
 def _run(statement: str, env: Mapping[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", statement], env=env, cwd=ROOT, check=True)
@@ -57,7 +48,7 @@ def measure_statements(
     statements: Sequence[str], *, runs: int, warmups: int = 2, pycache_prefix: str
 ) -> dict[str, list[float]]:
     """Wall times of ``python -c STATEMENT`` per statement, ``runs`` each, interleaved."""
-    env = _environment(pycache_prefix)
+    env = bytecode_environment(pycache_prefix)
     for _ in range(warmups):  # compiles every module into the prefix folder
         for statement in statements:
             _run(statement, env)
@@ -86,7 +77,7 @@ def import_rows(*, runs: int = 15) -> tuple[list[Row], list[str]]:
     """Rows for the import-time figures, and notes on how they were measured."""
     with tempfile.TemporaryDirectory(prefix="bsm-bench-pycache-") as prefix:
         times = measure_statements([EMPTY, BOTO3, BSM, BSM_CLASS], runs=runs, pycache_prefix=prefix)
-        loaded = {s: _loaded_by(s, _environment(prefix)) for s in (BSM, BSM_CLASS)}
+        loaded = {s: _loaded_by(s, bytecode_environment(prefix)) for s in (BSM, BSM_CLASS)}
     start_up = median(times[EMPTY])
     net = {s: max(median(times[s]) - start_up, 0.0) for s in (BOTO3, BSM, BSM_CLASS)}
     rows = [

@@ -20,7 +20,6 @@ Bytecode is compiled first into a private folder (``PYTHONPYCACHEPREFIX``), as i
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from .fresh_process import bytecode_environment
 from .oidc import OidcWorld, oidc_world
 from .report import Row, compare, format_count, format_seconds, median
 
@@ -48,11 +48,10 @@ _STARTER = (
 
 
 def _environment(world: OidcWorld, cache_dir: Path, pycache: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = bytecode_environment(pycache)
     env.update(world.environ)
     env.update(
         {
-            "PYTHONPYCACHEPREFIX": pycache,
             "AWS_ENDPOINT_URL": world.endpoint_url,
             "AWS_REGION": "us-east-1",
             "AWS_ROLE_ARN": world.role_arn,
