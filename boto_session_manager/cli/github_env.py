@@ -111,7 +111,8 @@ def github_env(args: argparse.Namespace) -> int:
         from .github_profile import github_env_profile
 
         return github_env_profile(args, target, append=_append)
-    env = _fresh_manager(args).env(base={})
+    bsm = _fresh_manager(args)
+    env = bsm.env(base={})
     exported = {name: env[name] for name in GITHUB_ENV_VARS if env.get(name)}
     for name, value in exported.items():
         if "\n" in value or "\r" in value:
@@ -122,4 +123,11 @@ def github_env(args: argparse.Namespace) -> int:
             print(f"::add-mask::{escape_workflow_data(exported[name])}", flush=True)
     _append(target, exported)
     print(f"bsm: exported {', '.join(exported)} to GITHUB_ENV", file=sys.stderr)
+    expires = bsm.expiration_time
+    if expires is not None:  # temporary keys: a later step may outlive them
+        print(
+            f"bsm: these keys expire at {expires:%Y-%m-%d %H:%M:%S %Z}; for steps that may run "
+            "longer, `bsm github-env --profile NAME` gives every later step fresh credentials",
+            file=sys.stderr,
+        )
     return 0

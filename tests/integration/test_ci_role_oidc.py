@@ -85,6 +85,8 @@ class TestCiRole:
         masks = [line.removeprefix("::add-mask::") for line in result.stdout.splitlines()]
         assert [fingerprint(m) for m in masks] == [fingerprint(exported[n]) for n in masked]
         assert_no_secrets({name: exported[name] for name in masked[1:]}, {"stderr": result.stderr})
+        assert "these keys expire at " in result.stderr  # and how to outlive them:
+        assert "`bsm github-env --profile NAME`" in result.stderr
         next_step = {**base, **aws_target.endpoint_env(), **exported, "GITHUB_ACTIONS": "true"}
         out = subprocess.run(
             [sys.executable, "-c", WHOAMI],

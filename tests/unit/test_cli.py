@@ -102,6 +102,7 @@ def test_github_env_masks_then_appends(bsm: Bsm, tmp_path: Path) -> None:
     assert f"AWS_ACCESS_KEY_ID={KEY_ID}" in lines and f"AWS_SECRET_ACCESS_KEY={SECRET}" in lines
     assert "AWS_REGION=us-east-1" in lines
     assert_no_secrets({"secret key": SECRET}, {"stderr": result.stderr})
+    assert "expire" not in result.stderr  # a .env key does not
 
 
 def test_github_env_without_github_env_is_a_one_line_error(bsm: Bsm, tmp_path: Path) -> None:
