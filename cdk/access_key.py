@@ -36,6 +36,7 @@ __all__ = [
     "RotationResult",
     "check_dotenv_not_tracked",
     "delete_access_keys",
+    "forget_stale_local_dotenv",
     "keys_to_make_room",
     "read_dotenv_key_id",
     "render_dotenv",
@@ -258,3 +259,21 @@ def delete_access_keys(
         else:
             log(f"left {path} alone: it was not written by `nox -s deploy`")
     return tuple(deleted)
+
+
+def forget_stale_local_dotenv(dotenv: Path, *, log: Callable[[str], None]) -> None:
+    """Delete a ``.env`` deploy wrote for an emulator that no longer runs (its key died with
+    it); any other file is left alone."""
+    from dotenv import dotenv_values
+
+    from .deployment import is_loopback_url
+
+    if (
+        not dotenv.is_file()
+        or dotenv.read_text(encoding="utf-8").split("\n", 1)[0] != DOTENV_MARKER
+    ):
+        return
+    endpoint = dotenv_values(dotenv).get(settings.DOTENV_ENDPOINT_URL_VAR) or ""
+    if is_loopback_url(endpoint):
+        dotenv.unlink()
+        log(f"deleted {dotenv}: it pointed at the stopped emulator {endpoint}")

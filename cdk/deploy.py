@@ -263,65 +263,21 @@ def deploy(
         dotenv_path=dotenv,
     )
     if target.name == "aws":
-        _publish_role_arn(deployment, full_context, env, github_token, log=log)
+        from .github_repository import OWNER_CONTEXT_KEY, REPOSITORY_CONTEXT_KEY
+        from .github_variables import publish_role_arn
+
+        publish_role_arn(
+            deployment.ci_role_arn,
+            owner=full_context[OWNER_CONTEXT_KEY],
+            repository=full_context[REPOSITORY_CONTEXT_KEY],
+            token=github_token,
+            api_url=api_url(env),
+            log=log,
+        )
     return deployment
 
 
-def _publish_role_arn(
-    deployment: Deployment,
-    context: Mapping[str, Any],
-    environ: Mapping[str, str],
-    token: str | None,
-    *,
-    log: Log,
-) -> None:
-    from .github_repository import OWNER_CONTEXT_KEY, REPOSITORY_CONTEXT_KEY
-    from .github_variables import GitHubVariableError, set_repository_variable
-
-    owner, name = context[OWNER_CONTEXT_KEY], context[REPOSITORY_CONTEXT_KEY]
-    variable = settings.GITHUB_REPO_VAR_ROLE_ARN
-    if not token:
-        log(
-            f"GITHUB_TOKEN not set: set the repository variable {variable} of {owner}/{name} to "
-            f"{deployment.ci_role_arn} yourself (or rerun with GITHUB_TOKEN)"
-        )
-        return
-    try:
-        write = set_repository_variable(
-            owner=owner,
-            repository=name,
-            name=variable,
-            value=deployment.ci_role_arn,
-            token=token,
-            api_url=api_url(environ),
-        )
-    except GitHubVariableError as error:
-        raise DeployError(
-            f"{error} (the stack and .env are in place; only the variable is missing)"
-        ) from None
-    done = "created" if write.created else "updated"
-    log(f"{done} repository variable {variable} on {owner}/{name}")
-
-
 # -- destroy -------------------------------------------------------------------------------------
-
-
-def _forget_stale_local_dotenv(dotenv: Path, *, log: Log) -> None:
-    """Delete a ``.env`` written for an emulator that no longer runs (its key died with it)."""
-    from dotenv import dotenv_values
-
-    from .access_key import DOTENV_MARKER
-    from .deployment import is_loopback_url
-
-    if (
-        not dotenv.is_file()
-        or dotenv.read_text(encoding="utf-8").split("\n", 1)[0] != DOTENV_MARKER
-    ):
-        return
-    endpoint = dotenv_values(dotenv).get(settings.DOTENV_ENDPOINT_URL_VAR) or ""
-    if is_loopback_url(endpoint):
-        dotenv.unlink()
-        log(f"deleted {dotenv}: it pointed at the stopped emulator {endpoint}")
 
 
 def destroy(
@@ -335,13 +291,13 @@ def destroy(
     started. Nothing there is not an error."""
     from boto_session_manager.testing.web_identity_roles import find_github_provider
 
-    from .access_key import delete_access_keys
+    from .access_key import delete_access_keys, forget_stale_local_dotenv
 
     dotenv = Path(dotenv_path) if dotenv_path is not None else project_dir / settings.DOTENV_PATH
     account = target.open(start=False, log=log)
     if account is None:
         log("nothing to destroy: no local AWS emulator is running (no live pid in .local-aws/)")
-        _forget_stale_local_dotenv(dotenv, log=log)
+        forget_stale_local_dotenv(dotenv, log=log)
         return DestroyResult(target=target.name, nothing_to_destroy=True)
     log(f"destroying in {account.where}")
     iam, cfn = account.client("iam"), account.client("cloudformation")

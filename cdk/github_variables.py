@@ -7,14 +7,16 @@ not a secret, and no secret is uploaded anywhere. The token is sent only in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
 
-from .errors import ProjectError
+from . import settings
+from .errors import DeployError, ProjectError
 from .github_api import DEFAULT_GITHUB_API_URL, api_headers
 
-__all__ = ["GitHubVariableError", "VariableWrite", "set_repository_variable"]
+__all__ = ["GitHubVariableError", "VariableWrite", "publish_role_arn", "set_repository_variable"]
 
 _RIGHTS_FIX = (
     "give the token the repository permission 'Variables: read and write' (fine-grained "
@@ -90,3 +92,38 @@ def set_repository_variable(
         ) from error
     _fail(response, owner=owner, repository=repository, name=name)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def publish_role_arn(
+    role_arn: str,
+    *,
+    owner: str,
+    repository: str,
+    token: str | None,
+    api_url: str,
+    log: Callable[[str], None],
+) -> None:
+    """Store the CI role ARN as the repository variable ``AWS_ROLE_ARN`` (deploy's last step);
+    without a token, say how to set it by hand."""
+    variable = settings.GITHUB_REPO_VAR_ROLE_ARN
+    if not token:
+        log(
+            f"GITHUB_TOKEN not set: set the repository variable {variable} of {owner}/"
+            f"{repository} to {role_arn} yourself (or rerun with GITHUB_TOKEN)"
+        )
+        return
+    try:
+        write = set_repository_variable(
+            owner=owner,
+            repository=repository,
+            name=variable,
+            value=role_arn,
+            token=token,
+            api_url=api_url,
+        )
+    except GitHubVariableError as error:
+        raise DeployError(
+            f"{error} (the stack and .env are in place; only the variable is missing)"
+        ) from None
+    done = "created" if write.created else "updated"
+    log(f"{done} repository variable {variable} on {owner}/{repository}")
