@@ -7,6 +7,7 @@ script, so there is one way the CLI gets installed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -94,10 +95,9 @@ def run_cdk(
     command = [str(cli), *args, "--no-notices", *(["--app", str(app)] if app else [])]
     log(f"cdk {' '.join(args)}")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="cdk-") as no_app_dir:
-        result = subprocess.run(
-            command, cwd=cdk_dir if app else no_app_dir, env={**env, **CDK_ENV}, check=False
-        )
+    with contextlib.ExitStack() as stack:
+        cwd = cdk_dir if app else stack.enter_context(tempfile.TemporaryDirectory(prefix="cdk-"))
+        result = subprocess.run(command, cwd=cwd, env={**env, **CDK_ENV}, check=False)
     if result.returncode != 0:
         raise DeployError(
             f"`cdk {args[0]}` failed (exit {result.returncode}) while {what}: see the CDK "
