@@ -61,7 +61,6 @@ class ContainerCredentialsServer:
         self._token = secrets.token_urlsafe(32)
         self._fetch_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         #: Diagnostic: requests answered with credentials.
         self.served = 0
         #: Diagnostic: requests refused (wrong path, method or token) or failed.
@@ -91,10 +90,9 @@ class ContainerCredentialsServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(
+        threading.Thread(
             target=server.serve_forever, args=(0.1,), name="bsm-credentials", daemon=True
-        )
-        self._thread.start()
+        ).start()
         return self
 
     def stop(self) -> None:

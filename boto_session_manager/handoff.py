@@ -40,6 +40,7 @@ __all__ = [
     "CREDENTIAL_ENV_VARS",
     "HANDOFF_ENV_VARS",
     "HandOffMixin",
+    "endpoint_env",
     "os_environ_set_to",
     "read_snapshot_file",
     "snapshot_setup",
@@ -87,6 +88,19 @@ class _Source(Protocol):
     def to_snapshot(self) -> dict[str, Any]: ...
 
 
+def endpoint_env(default_client_kwargs: Mapping[str, Any]) -> dict[str, str]:
+    """``AWS_ENDPOINT_URL`` and ``AWS_CA_BUNDLE`` for a manager's endpoint and CA bundle, as far
+    as it has them."""
+    environ = {}
+    endpoint_url = default_client_kwargs.get("endpoint_url")
+    if endpoint_url:
+        environ["AWS_ENDPOINT_URL"] = str(endpoint_url)
+    ca_bundle = default_client_kwargs.get("verify")
+    if isinstance(ca_bundle, str):
+        environ["AWS_CA_BUNDLE"] = ca_bundle
+    return environ
+
+
 class HandOffMixin:
     """The manager's hand-off methods (see the module docstring)."""
 
@@ -123,12 +137,7 @@ class HandOffMixin:
         if region:
             for name in REGION_VARS:
                 environ[name] = region
-        endpoint_url = self.default_client_kwargs.get("endpoint_url")
-        if endpoint_url:
-            environ["AWS_ENDPOINT_URL"] = str(endpoint_url)
-        ca_bundle = self.default_client_kwargs.get("verify")
-        if isinstance(ca_bundle, str):
-            environ["AWS_CA_BUNDLE"] = ca_bundle
+        environ.update(endpoint_env(self.default_client_kwargs))
         return environ
 
     def to_snapshot(self: _Source) -> dict[str, Any]:

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from ..expiring_credentials import ExpiringCredentials
     from ..manager import BotoSesManager
 
-__all__ = ["CliError", "cache_setting", "credentials_now", "manager", "source_of"]
+__all__ = ["KEY_VARS", "CliError", "cache_setting", "credentials_now", "manager", "source_of"]
+
+#: The variables of an access key and its session token.
+KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 class CliError(BotoSesManagerError):

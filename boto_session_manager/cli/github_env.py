@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from .common import CliError, cache_setting, credentials_now, manager, source_of
+from .common import KEY_VARS, CliError, cache_setting, credentials_now, manager, source_of
 
 TYPE_CHECKING = False  # typing's constant without importing typing
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ GITHUB_ENV_VARS = (
     "AWS_DEFAULT_REGION",
     "AWS_ENDPOINT_URL",
 )
-_MASKED_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 def escape_workflow_data(value: str) -> str:
@@ -74,10 +73,14 @@ def _unwritable(path: Path, exc: OSError) -> str:
     )
 
 
-def _append(target: Path, exported: dict[str, str]) -> None:
+def _refuse_line_breaks(exported: dict[str, str]) -> None:
     for name, value in exported.items():
         if "\n" in value or "\r" in value:
             raise CliError(message=f"{name} holds a line break and cannot go to GITHUB_ENV")
+
+
+def _append(target: Path, exported: dict[str, str]) -> None:
+    _refuse_line_breaks(exported)
     try:
         with target.open("a", encoding="utf-8") as fh:
             for name, value in exported.items():
@@ -114,11 +117,9 @@ def github_env(args: argparse.Namespace) -> int:
     bsm = _fresh_manager(args)
     env = bsm.env(base={})
     exported = {name: env[name] for name in GITHUB_ENV_VARS if env.get(name)}
-    for name, value in exported.items():
-        if "\n" in value or "\r" in value:
-            raise CliError(message=f"{name} holds a line break and cannot go to GITHUB_ENV")
+    _refuse_line_breaks(exported)  # before any mask is printed
     # Mask first, so the values are hidden in the log before they exist anywhere else.
-    for name in _MASKED_VARS:
+    for name in KEY_VARS:
         if name in exported:
             print(f"::add-mask::{escape_workflow_data(exported[name])}", flush=True)
     _append(target, exported)

@@ -21,12 +21,11 @@ from ..aws_config_file import (
     credential_process_command,
     write_profile,
 )
+from ..handoff import endpoint_env
 from ..region import REGION_VARS, resolve_region
-from .common import CliError, manager, source_of
+from .common import KEY_VARS, CliError, manager, source_of
 
 __all__ = ["credential_process_argv", "github_env_profile"]
-
-_STATIC_KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 def credential_process_argv(
@@ -78,13 +77,9 @@ def github_env_profile(
         exported.update(dict.fromkeys(REGION_VARS, region))
     if os.environ.get("AWS_CONFIG_FILE"):
         exported["AWS_CONFIG_FILE"] = str(config.resolve())
-    endpoint, ca_bundle = (bsm.default_client_kwargs.get(k) for k in ("endpoint_url", "verify"))
-    if endpoint:
-        exported["AWS_ENDPOINT_URL"] = str(endpoint)
-    if isinstance(ca_bundle, str):
-        exported["AWS_CA_BUNDLE"] = ca_bundle
+    exported.update(endpoint_env(bsm.default_client_kwargs))
     # keys an earlier step exported would win over the profile: empty values switch them off
-    cleared = [var for var in _STATIC_KEY_VARS if os.environ.get(var)]
+    cleared = [var for var in KEY_VARS if os.environ.get(var)]
     exported.update(dict.fromkeys(cleared, ""))
     append(target, exported)
     print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 __all__ = ["build_parser"]
 
@@ -36,14 +37,23 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width=_terminal_width())
 
 
-def _selection_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """An argument parser with :class:`_Formatter`; its subcommands' parsers are ``_Parser``
+    too (``add_subparsers`` makes them of the parser's own class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
+def _selection_options(*, in_subcommand: bool) -> _Parser:
     """The credential-selection options, accepted before and after the subcommand."""
 
     def default(value: object) -> object:
         # after the subcommand, an absent option must not reset one given before it
         return argparse.SUPPRESS if in_subcommand else value
 
-    options = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
+    options = _Parser(add_help=False)
     options.add_argument(
         "--source",
         choices=("github-oidc", "dotenv", "default"),
@@ -77,24 +87,19 @@ def _selection_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``bsm`` and its commands."""
-    parser = argparse.ArgumentParser(
-        prog="bsm",
-        description=DESCRIPTION,
-        parents=[_selection_options(in_subcommand=False)],
-        formatter_class=_Formatter,
+    parser = _Parser(
+        prog="bsm", description=DESCRIPTION, parents=[_selection_options(in_subcommand=False)]
     )
     common = [_selection_options(in_subcommand=True)]
     commands = parser.add_subparsers(dest="command", required=True)
     whoami = commands.add_parser(
         "whoami",
-        formatter_class=_Formatter,
         parents=common,
         help="print who the credentials are",
     )
     whoami.add_argument("--no-mask", action="store_true", help="show account ids in full")
     run = commands.add_parser(
         "exec",
-        formatter_class=_Formatter,
         parents=common,
         help="run a command with credentials that stay fresh while it runs",
         description="Run COMMAND with the credentials. GitHub OIDC credentials are served to "
@@ -104,7 +109,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     github_env = commands.add_parser(
         "github-env",
-        formatter_class=_Formatter,
         parents=common,
         help="inside GitHub Actions: hand credentials to later steps",
         description="Without --profile: mask the credentials and append them to $GITHUB_ENV "
@@ -119,7 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "credential-process",
-        formatter_class=_Formatter,
         parents=common,
         help="print credentials as an AWS credential_process (JSON, Version 1)",
         description="Print the credentials as the JSON an AWS profile's credential_process "
@@ -128,14 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cache = commands.add_parser(
         "cache",
-        formatter_class=_Formatter,
         help="the credential cache shared by processes (see `bsm cache -h`)",
     )
     cache_commands = cache.add_subparsers(dest="cache_command", required=True)
-    cache_commands.add_parser(
-        "clear", formatter_class=_Formatter, help="remove every cached credential"
-    )
-    cache_commands.add_parser(
-        "dir", formatter_class=_Formatter, help="print the folder of the cache"
-    )
+    cache_commands.add_parser("clear", help="remove every cached credential")
+    cache_commands.add_parser("dir", help="print the folder of the cache")
     return parser
