@@ -91,6 +91,9 @@ def forget_cached_clients(instance: object) -> None:
     asks ``get_client`` again.
     """
     owner = type(instance)
+    # (reading __dict__ makes the instance's attribute storage a real dict, which __get__
+    # avoids; here it is the only way to find the stored clients without filling the class's
+    # shared attribute keys with every client name, and clear_cache() is rare)
     namespace = instance.__dict__
     for name in list(namespace):
         if isinstance(getattr(owner, name, None), CachedClient):

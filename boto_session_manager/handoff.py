@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -175,6 +174,8 @@ class HandOffMixin:
         """
         tmp_dir: str | None = None
         if path is None:
+            import tempfile
+
             tmp_dir = tempfile.mkdtemp(prefix="bsm-snapshot-")
             target = SnapshotPath(tmp_dir, "snapshot.json")
         else:

@@ -30,14 +30,7 @@ from ._moved import (
 )
 from .client_cache import KeyedCache
 from .clients import ClientMixin
-from .credential_cache import CredentialCache, resolve_credential_cache
-from .credentials import SessionSetup
-from .credentials.assume_role import build_assume_role
-from .credentials.default_chain import build_default_chain
-from .credentials.dotenv_file import build_dotenv
-from .credentials.github_token import DEFAULT_AUDIENCE, GitHubOidcTokenLoader
-from .credentials.selection import CredentialSource, oidc_role_arn, select_credential_source
-from .credentials.web_identity import build_web_identity
+from .credentials import DEFAULT_AUDIENCE, SessionSetup
 from .handoff import HandOffMixin, os_environ_set_to, read_snapshot_file, snapshot_setup
 from .identity import mask_access_key_id
 from .session import SessionMixin
@@ -49,6 +42,7 @@ if TYPE_CHECKING:
     import botocore.session
     from boto3.resources.base import ServiceResource
 
+    from .credential_cache import CredentialCache
     from .credentials.refreshable import LazyRefreshableProvider
     from .credentials.web_identity import TokenLoader, WebIdentityExchange
 
@@ -164,6 +158,8 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
             "region_name": region_name,
             "auto_refresh": auto_refresh,
         }
+        from .credentials.assume_role import build_assume_role
+
         # without_nothing: where 2.x code passed sentinel.NOTHING, the default applies
         return self._from_setup(build_assume_role(self, role_arn, **without_nothing(options)))
 
@@ -185,6 +181,8 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         ``token_loader`` returns a fresh JWT each time it is called; every refresh asks it
         again. Nothing is fetched until the credentials are first needed.
         """
+        from .credentials.web_identity import build_web_identity
+
         return cls._from_setup(
             build_web_identity(
                 role_arn,
@@ -220,6 +218,10 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         ``credential_cache=True`` (or ``BSM_CREDENTIAL_CACHE=1`` in ``environ``) shares the
         credentials with the job's other processes through a cache on disk (off by default).
         """
+        from .credential_cache import resolve_credential_cache
+        from .credentials.github_token import GitHubOidcTokenLoader
+        from .credentials.web_identity import build_web_identity
+
         loader = token_loader or GitHubOidcTokenLoader.from_environ(environ, audience=audience)
         return cls._from_setup(
             build_web_identity(
@@ -250,6 +252,8 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         ``AWS_ENDPOINT_URL``, ``AWS_CA_BUNDLE`` and ``AWS_REGION`` in the same file are
         honoured; arguments win over the file, and the file's region over the environment's.
         """
+        from .credentials.dotenv_file import build_dotenv
+
         return cls._from_setup(
             build_dotenv(
                 path,
@@ -281,19 +285,27 @@ class BotoSesManager(HandOffMixin, SessionMixin, ClientMixin):
         ``environ`` (default ``os.environ``) is where the variables are read.
         ``credential_cache`` is :meth:`from_github_oidc`'s, for the OIDC source only.
         """
+        from .credentials.default_chain import build_default_chain
+        from .credentials.dotenv_file import build_dotenv
+        from .credentials.selection import (
+            CredentialSource,
+            oidc_role_arn,
+            select_credential_source,
+        )
+
         env = os.environ if environ is None else environ
         chosen = select_credential_source(source=source, dotenv_path=dotenv_path, environ=env)
         if chosen.source is CredentialSource.GITHUB_OIDC:
-            setup = build_web_identity(
+            return cls.from_github_oidc(
                 oidc_role_arn(role_arn, env),
-                token_loader=GitHubOidcTokenLoader.from_environ(env, audience=audience),
+                audience=audience,
                 duration_seconds=duration_seconds,
                 region_name=region_name,
                 default_client_kwargs=default_client_kwargs,
                 environ=env,
-                credential_cache=resolve_credential_cache(credential_cache, env),
+                credential_cache=credential_cache,
             )
-        elif chosen.source is CredentialSource.DOTENV:
+        if chosen.source is CredentialSource.DOTENV:
             setup = build_dotenv(
                 dotenv_path,
                 region_name=region_name,

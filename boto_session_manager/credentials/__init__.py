@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from .refreshable import LazyRefreshableProvider
     from .web_identity import WebIdentityExchange
 
-__all__ = ["SessionSetup"]
+__all__ = ["DEFAULT_AUDIENCE", "SessionSetup"]
+
+#: The ``aud`` STS expects in a web-identity token (GitHub's default for AWS).
+DEFAULT_AUDIENCE = "sts.amazonaws.com"
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,11 @@ __all__ = ["build_default_chain"]
 def build_default_chain(
     *,
     region_name: str | None = None,
-    profile_name: str | None = None,
     default_client_kwargs: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> SessionSetup:
     """The setup of a manager on boto3's default chain (``environ`` defaults to os.environ)."""
     return SessionSetup(
         region_name=resolve_region(region_name, environ),
-        profile_name=profile_name,
         default_client_kwargs=dict(default_client_kwargs or {}),
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from ..exceptions import GitHubOidcNotAvailableError, TokenEndpointError, TokenEndpointUrlError
+from . import DEFAULT_AUDIENCE
 from .urls import is_loopback_host, shown_url
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
 
 logger = logging.getLogger("boto_session_manager")
 
-DEFAULT_AUDIENCE = "sts.amazonaws.com"
 REQUEST_URL_VAR = "ACTIONS_ID_TOKEN_REQUEST_URL"
 REQUEST_TOKEN_VAR = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"  # noqa: S105 - a variable name
 

@@ -118,13 +118,6 @@ class LazyRefreshableProvider(CredentialProvider):
             self._forced = False
         return metadata
 
-    def force_refresh(self) -> None:
-        """Make the next use of the credentials refresh them first (a mandatory refresh)."""
-        with self._state_lock:
-            self._forced = True
-            self._forced_generation = self.fetches
-            self._last_forced_at = self._clock()
-
     def refresh_after_refusal(self, generation: int | None) -> bool:
         """Whether to retry a request the endpoint refused with the credentials of ``generation``.
 
