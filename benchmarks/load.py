@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .first_touch import run_at_once
-from .oidc import AUDIENCE, REGION, SESSION_NAME, OidcWorld, _manager_oidc, oidc_world
+from .oidc import (
+    AUDIENCE,
+    REGION,
+    SESSION_NAME,
+    OidcWorld,
+    _manager_oidc,
+    _unsigned_sts,
+    oidc_world,
+)
 from .report import Row, format_count, format_ratio, format_seconds
 
 __all__ = ["CALLS_PER_THREAD", "ROUNDS", "THREADS", "load_rows"]
@@ -55,16 +63,8 @@ def _burst(client: Any, calls_per_thread: int) -> _Burst:
 def _raw_client(world: OidcWorld, config: Any) -> Any:
     """A plain boto3 STS client with the role's credentials from one unsigned exchange."""
     import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
 
-    unsigned = boto3.Session().client(
-        "sts",
-        region_name=REGION,
-        endpoint_url=world.endpoint_url,
-        config=Config(signature_version=UNSIGNED),
-    )
-    credentials = unsigned.assume_role_with_web_identity(
+    credentials = _unsigned_sts(world).assume_role_with_web_identity(
         RoleArn=world.role_arn,
         RoleSessionName=SESSION_NAME,
         WebIdentityToken=world.issuer.mint(AUDIENCE),  # signed here: no token request

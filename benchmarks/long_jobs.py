@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .fresh_process import bytecode_environment
-from .oidc import OidcWorld, oidc_world
+from .oidc import REGION, OidcWorld, oidc_world
 from .report import Row, compare, format_count, format_seconds, median
 
 __all__ = ["PROCESSES", "long_job_rows"]
@@ -53,7 +53,7 @@ def _environment(world: OidcWorld, cache_dir: Path, pycache: str) -> dict[str, s
     env.update(
         {
             "AWS_ENDPOINT_URL": world.endpoint_url,
-            "AWS_REGION": "us-east-1",
+            "AWS_REGION": REGION,
             "AWS_ROLE_ARN": world.role_arn,
             "BSM_CREDENTIAL_CACHE_DIR": str(cache_dir),
         }
