@@ -12,6 +12,7 @@ A remote elsewhere than github.com is an error that names the context keys. No n
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Mapping
@@ -25,10 +26,15 @@ from .errors import ContextError
 __all__ = [
     "OWNER_CONTEXT_KEY",
     "REPOSITORY_CONTEXT_KEY",
+    "STAND_IN_REPOSITORY",
     "GitHubRepository",
     "find_repository",
     "parse_github_remote",
+    "repository_or_stand_in",
 ]
+
+#: What the integration tests and the rehearsal use in a clone that names no GitHub repository.
+STAND_IN_REPOSITORY = "octo-org/octo-repo"
 
 OWNER_CONTEXT_KEY = "githubOwner"
 REPOSITORY_CONTEXT_KEY = "githubRepository"
@@ -140,3 +146,14 @@ def find_repository(
             "which repository the CI role trusts; " + _HOW_TO_NAME
         )
     return GitHubRepository(found[0], found[1], f"the origin remote ({shown})")
+
+
+def repository_or_stand_in(project_dir: Path, environ: Mapping[str, str]) -> tuple[str, str]:
+    """``(OWNER/REPO, where it came from)``: found as ``nox -s deploy`` finds it (context of
+    ``cdk/cdk.json``, the environment, the clone's remote), or :data:`STAND_IN_REPOSITORY`."""
+    try:
+        cdk_json = json.loads((project_dir / "cdk" / "cdk.json").read_text(encoding="utf-8"))
+        found = find_repository(cdk_json.get("context") or {}, environ, cwd=project_dir)
+    except ContextError:
+        return STAND_IN_REPOSITORY, "a stand-in: this clone names no GitHub repository"
+    return found.full_name, found.source

@@ -15,7 +15,6 @@ the name form of ``sub``, so nothing asks GitHub's API) and gives the workflow:
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -28,7 +27,6 @@ from cdk import settings
 __all__ = [
     "PROJECT_DIR",
     "ROLE_VARIABLE",
-    "STAND_IN_REPOSITORY",
     "AwsSide",
     "deployed_stack",
     "rehearsed_repository",
@@ -37,8 +35,6 @@ __all__ = [
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 #: The repository variable holding the CI role ARN (and the env name the library reads).
 ROLE_VARIABLE = settings.GITHUB_REPO_VAR_ROLE_ARN
-#: Rehearsed when the clone names no GitHub repository (the integration tests' stand-in).
-STAND_IN_REPOSITORY = "octo-org/octo-repo"
 
 
 @dataclass(frozen=True)
@@ -52,15 +48,9 @@ class AwsSide:
 
 def rehearsed_repository(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
     """``(OWNER/REPO, where the name came from)``."""
-    from cdk.errors import ContextError
-    from cdk.github_repository import find_repository
+    from cdk.github_repository import repository_or_stand_in
 
-    try:
-        cdk_json = json.loads((PROJECT_DIR / "cdk" / "cdk.json").read_text(encoding="utf-8"))
-        found = find_repository(cdk_json.get("context") or {}, environ, cwd=PROJECT_DIR)
-    except ContextError:
-        return STAND_IN_REPOSITORY, "a stand-in: this clone names no GitHub repository"
-    return found.full_name, found.source
+    return repository_or_stand_in(PROJECT_DIR, environ)
 
 
 @contextmanager

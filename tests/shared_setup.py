@@ -64,15 +64,9 @@ _RECORD = "deployment.json"
 def repository() -> str:
     """``OWNER/REPO`` the stack trusts: found the way ``nox -s deploy`` finds it; in a clone
     with no GitHub remote, the stand-in ``octo-org/octo-repo``."""
-    from cdk.errors import ContextError
-    from cdk.github_repository import find_repository
+    from cdk.github_repository import repository_or_stand_in
 
-    try:
-        cdk_json = json.loads((PROJECT_DIR / "cdk" / "cdk.json").read_text(encoding="utf-8"))
-        context = cdk_json.get("context") or {}
-        return find_repository(context, os.environ, cwd=PROJECT_DIR).full_name
-    except ContextError:
-        return "octo-org/octo-repo"
+    return repository_or_stand_in(PROJECT_DIR, os.environ)[0]
 
 
 def project_copy(directory: Path) -> Path:
