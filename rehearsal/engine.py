@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .actions import run_action
+from .actions import action_name, run_action
 from .contexts import (
     github_context,
     job_contexts,
@@ -180,7 +180,7 @@ class Rehearsal:
             wanted = [
                 to_string(interpolate(str(s.raw.get("with", {}).get("python-version", "")), scope))
                 for s in job.steps
-                if s.uses and s.uses.split("@")[0].lower() == "actions/setup-python"
+                if s.uses and action_name(s.uses) == "actions/setup-python"
             ]
             fits = not wanted or any(w == here or w.startswith(here + ".") for w in wanted)
             (fitting if fits else others).append(combo)
@@ -228,7 +228,10 @@ class Rehearsal:
         timeout = float(job.raw.get("timeout-minutes") or DEFAULT_TIMEOUT_MINUTES) * 60
         state = JobState(deadline=started + timeout, env={**workflow_env, **job_env})
         for step in job.steps:
-            self.run_step(job, step, contexts, runner, state)
+            try:
+                self.run_step(job, step, contexts, runner, state)
+            except RehearsalError as error:
+                raise type(error)(f"{self.workflow.path}: {step.where}: {error}") from None
         outputs = {
             key: to_string(interpolate(str(value), {**contexts, "steps": state.steps_context()}))
             for key, value in (job.raw.get("outputs") or {}).items()
@@ -270,19 +273,6 @@ class Rehearsal:
         state: JobState,
     ) -> None:
         """One step: its condition, environment, action or script, and what it wrote."""
-        try:
-            self._run_step(job, step, contexts, runner, state)
-        except RehearsalError as error:
-            raise type(error)(f"{self.workflow.path}: {step.where}: {error}") from None
-
-    def _run_step(
-        self,
-        job: Job,
-        step: Step,
-        contexts: dict[str, Any],
-        runner: dict[str, str],
-        state: JobState,
-    ) -> None:
         env_context = Context(
             "env", {**state.exported, **state.env}, case_sensitive=True,
             hint="set it in env: or $GITHUB_ENV",
