@@ -191,22 +191,20 @@ def service_metadata(loader: Any, service_name: str) -> dict[str, Any]:
     import json
 
     version = loader.determine_latest_version(service_name, "service-2")
-    for root in loader.search_paths:
-        path = Path(root, service_name, version, "service-2.json")
-        for candidate, opener in ((path.with_suffix(".json.gz"), gzip.open), (path, open)):
-            if not candidate.is_file():
-                continue
-            with opener(candidate, "rt", encoding="utf-8") as handle:
-                text = handle.read()
-            head = _METADATA_FIRST.match(text)
-            if head:
-                metadata, _end = json.JSONDecoder().raw_decode(text, head.end())
-                if isinstance(metadata, dict):
-                    return metadata
-            break
-        else:
-            continue
-        break
+    candidates = (
+        Path(root, service_name, version, name)
+        for root in loader.search_paths
+        for name in ("service-2.json.gz", "service-2.json")
+    )
+    found = next((path for path in candidates if path.is_file()), None)
+    if found is not None:
+        data = found.read_bytes()
+        text = (gzip.decompress(data) if found.suffix == ".gz" else data).decode("utf-8")
+        head = _METADATA_FIRST.match(text)
+        if head:
+            metadata, _end = json.JSONDecoder().raw_decode(text, head.end())
+            if isinstance(metadata, dict):
+                return metadata
     model = loader.load_service_model(service_name, "service-2")
     return dict(model.get("metadata", {}))
 
