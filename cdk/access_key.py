@@ -251,14 +251,17 @@ def delete_access_keys(
         deleted.append(key["AccessKeyId"])
         log(f"deleted access key {mask_access_key_id(key['AccessKeyId'])} of {user_name}")
     path = Path(dotenv_path)
-    if path.is_file():
-        first_line = path.read_text(encoding="utf-8").split("\n", 1)[0]
-        if first_line == DOTENV_MARKER:
-            path.unlink()
-            log(f"deleted {path}")
-        else:
-            log(f"left {path} alone: it was not written by `nox -s deploy`")
+    if _written_by_deploy(path):
+        path.unlink()
+        log(f"deleted {path}")
+    elif path.is_file():
+        log(f"left {path} alone: it was not written by `nox -s deploy`")
     return tuple(deleted)
+
+
+def _written_by_deploy(path: Path) -> bool:
+    """Whether ``path`` is a file whose first line is :data:`DOTENV_MARKER`."""
+    return path.is_file() and path.read_text(encoding="utf-8").split("\n", 1)[0] == DOTENV_MARKER
 
 
 def forget_stale_local_dotenv(dotenv: Path, *, log: Callable[[str], None]) -> None:
@@ -268,10 +271,7 @@ def forget_stale_local_dotenv(dotenv: Path, *, log: Callable[[str], None]) -> No
 
     from .deployment import is_loopback_url
 
-    if (
-        not dotenv.is_file()
-        or dotenv.read_text(encoding="utf-8").split("\n", 1)[0] != DOTENV_MARKER
-    ):
+    if not _written_by_deploy(dotenv):
         return
     endpoint = dotenv_values(dotenv).get(settings.DOTENV_ENDPOINT_URL_VAR) or ""
     if is_loopback_url(endpoint):
