@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 from pathlib import Path
+
+from ..files import write_secure_file
 
 __all__ = ["CA_CERT_FILE", "SERVER_CERT_FILE", "SERVER_KEY_FILE", "write_local_ca"]
 
@@ -87,12 +88,8 @@ def write_local_ca(directory: Path) -> Path:
     ca_path = directory / CA_CERT_FILE
     ca_path.write_bytes(ca_cert.public_bytes(pem))
     (directory / SERVER_CERT_FILE).write_bytes(server_cert.public_bytes(pem))
-    key_path = directory / SERVER_KEY_FILE
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as key_file:
-        key_file.write(
-            server_key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+    key = server_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    write_secure_file(directory / SERVER_KEY_FILE, key.decode("ascii"))  # atomic, 0600
     return ca_path
