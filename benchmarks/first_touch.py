@@ -19,8 +19,14 @@ __all__ = ["THREADS", "first_touch_rows", "run_at_once"]
 THREADS = 64
 
 
-def run_at_once(target: Callable[[], Any], threads: int = THREADS) -> tuple[list[Any], int]:
-    """Run ``target`` in ``threads`` threads released together; results and error count."""
+def run_at_once(
+    target: Callable[[], Any], threads: int = THREADS
+) -> tuple[list[Any], list[BaseException]]:
+    """Run ``target`` in ``threads`` threads released together: (results, exceptions).
+
+    The tests' ``run_at_once`` fixture too. ``BaseException`` is caught, so that a
+    ``pytest.fail`` inside ``target`` is reported rather than lost with its thread.
+    """
     barrier = threading.Barrier(threads)
     results: list[Any] = []
     errors: list[BaseException] = []
@@ -30,7 +36,7 @@ def run_at_once(target: Callable[[], Any], threads: int = THREADS) -> tuple[list
         barrier.wait()
         try:
             result = target()
-        except Exception as exc:  # counted and reported, not raised
+        except BaseException as exc:  # reported to the caller, which counts or asserts on it
             with lock:
                 errors.append(exc)
         else:
@@ -42,7 +48,7 @@ def run_at_once(target: Callable[[], Any], threads: int = THREADS) -> tuple[list
         thread.start()
     for thread in pool:
         thread.join()
-    return results, len(errors)
+    return results, errors
 
 
 def _counter(events: Any) -> list[str]:
@@ -56,7 +62,7 @@ def _manager_figures(access: Callable[[Any], Any]) -> tuple[int, int, int]:
     bsm = example_manager()
     built = _counter(bsm.boto_ses.events)
     results, errors = run_at_once(lambda: access(bsm))
-    return len(built), len({id(r) for r in results}), errors
+    return len(built), len({id(r) for r in results}), len(errors)
 
 
 def _naive_figures() -> tuple[int, int, int]:
@@ -71,7 +77,7 @@ def _naive_figures() -> tuple[int, int, int]:
         return cache["s3"]
 
     results, errors = run_at_once(get_client)
-    return len(built), len({id(r) for r in results}), errors
+    return len(built), len({id(r) for r in results}), len(errors)
 
 
 def first_touch_rows() -> tuple[list[Row], list[str]]:

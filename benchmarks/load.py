@@ -57,7 +57,7 @@ def _burst(client: Any, calls_per_thread: int) -> _Burst:
 
     started = time.perf_counter()
     done, errors = run_at_once(calls, THREADS)
-    return _Burst(time.perf_counter() - started, sum(done), errors)
+    return _Burst(time.perf_counter() - started, sum(done), len(errors))
 
 
 def _raw_client(world: OidcWorld, config: Any) -> Any:

@@ -296,7 +296,7 @@ def _first_call_at_once(world: OidcWorld) -> tuple[int, int, int, int]:
     served_before = world.issuer.tokens_served
     _, errors = run_at_once(lambda: bsm.sts_client.get_caller_identity()["Arn"], FIRST_CALL_THREADS)
     tokens = world.issuer.tokens_served - served_before
-    return tokens, bsm.web_identity_exchange.sts_calls, len(built), errors
+    return tokens, bsm.web_identity_exchange.sts_calls, len(built), len(errors)
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def _refresh_under_load(world: OidcWorld) -> _RefreshFigures:
         refreshes=provider.fetches - fetches_before,
         exchanges=exchange.sts_calls - calls_before,
         tokens=world.issuer.tokens_served - served_before,
-        errors=errors,
+        errors=len(errors),
         refresh_seconds=refresh_seconds,
         slowest_other_seconds=others[-1] if others else 0.0,
         waited=sum(1 for d in others if d > refresh_seconds / 2),

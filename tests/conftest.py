@@ -78,36 +78,16 @@ def make_bsm() -> Callable[..., Any]:
     return make
 
 
-def _run_at_once(target: Callable[[], Any], threads: int = 64) -> tuple[list[Any], list[Any]]:
-    """Run ``target`` in ``threads`` threads released together: (results, exceptions)."""
-    barrier = threading.Barrier(threads)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            result = target()
-        except BaseException as exc:  # reported to the test, which asserts on it
-            with lock:
-                errors.append(exc)
-        else:
-            with lock:
-                results.append(result)
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return results, errors
-
-
 @pytest.fixture
-def run_at_once() -> Callable[..., tuple[list[Any], list[Any]]]:
-    """``run_at_once(target, threads=64)``: the threads start together; (results, errors)."""
-    return _run_at_once
+def run_at_once() -> Callable[..., tuple[list[Any], list[BaseException]]]:
+    """``run_at_once(target, threads=64)``: the threads start together; (results, errors).
+
+    The benchmarks' harness (``benchmarks/first_touch.py``): it catches ``BaseException``, so a
+    ``pytest.fail`` in ``target`` lands in ``errors``.
+    """
+    from benchmarks.first_touch import run_at_once
+
+    return run_at_once
 
 
 class _Server(ThreadingHTTPServer):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdk import settings
+from tests.shared_setup import OWNER_ID, REPOSITORY_ID
 
 if TYPE_CHECKING:
     from boto_session_manager.testing.local_aws import LocalAws
@@ -15,12 +16,12 @@ USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{settings.TEST_IAM_USER_NAME}"
 TEST_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.TEST_IAM_ROLE_NAME}"
 CI_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{settings.CI_IAM_ROLE_NAME}"
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{settings.GITHUB_OIDC_PROVIDER_HOST}"
-OWNER, NAME, OWNER_ID, REPO_ID = "octo-org", "octo-repo", 1001, 2002
+OWNER, NAME = "octo-org", "octo-repo"
 REPOSITORY = f"{OWNER}/{NAME}"
-IMMUTABLE = f"{OWNER}@{OWNER_ID}/{NAME}@{REPO_ID}"
+IMMUTABLE = f"{OWNER}@{OWNER_ID}/{NAME}@{REPOSITORY_ID}"
 #: The repository and its ids, as `nox -s deploy` passes them after finding them.
 PINNED = {"githubOwner": OWNER, "githubRepository": NAME,
-          "githubOwnerId": OWNER_ID, "githubRepositoryId": REPO_ID}  # fmt: skip
+          "githubOwnerId": OWNER_ID, "githubRepositoryId": REPOSITORY_ID}  # fmt: skip
 
 
 def quiet(_message: str) -> None:

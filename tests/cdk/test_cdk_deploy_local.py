@@ -33,16 +33,15 @@ from tests.cdk.deploy_values import (
     IMMUTABLE,
     NAME,
     OWNER,
-    OWNER_ID,
     PINNED,
     PROVIDER_ARN,
-    REPO_ID,
     REPOSITORY,
     TEST_ROLE_ARN,
     USER_ARN,
     quiet,
     sts_client,
 )
+from tests.shared_setup import OWNER_ID, REPOSITORY_ID
 
 if TYPE_CHECKING:
     from tests.shared_setup import FreshStack
@@ -273,7 +272,7 @@ class TestBadInput:
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and "aws configure --profile nope" in err
 
-    def test_profile_refused_bysts_client(
+    def test_profile_refused_by_sts_client(
         self,
         capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch,
@@ -318,7 +317,6 @@ class TestBadInput:
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
         """Given a relative folder (the noxfile passes ``cdk``), npm installs into that folder."""
-        import json
         import os
         import shutil
         import sys
@@ -397,11 +395,11 @@ class TestBadInput:
 #: (template, a sub GitHub would send for the repository, attacks that must be refused)
 TEMPLATE_CASES = {
     "immutable-only": (
-        {"owner_id": OWNER_ID, "repository_id": REPO_ID, "accept_name_form": False},
+        {"owner_id": OWNER_ID, "repository_id": REPOSITORY_ID, "accept_name_form": False},
         f"repo:{IMMUTABLE}:ref:refs/heads/main",
         [f"repo:{REPOSITORY}:ref:refs/heads/main",  # the name form, no longer sent
-         f"repo:{OWNER}@{OWNER_ID}/{NAME}-evil@{REPO_ID}:ref:refs/heads/main",
-         f"repo:evil@{OWNER_ID}/{NAME}@{REPO_ID}:ref:refs/heads/main"],
+         f"repo:{OWNER}@{OWNER_ID}/{NAME}-evil@{REPOSITORY_ID}:ref:refs/heads/main",
+         f"repo:evil@{OWNER_ID}/{NAME}@{REPOSITORY_ID}:ref:refs/heads/main"],
     ),
     "custom-owner-then-repo": (
         {"claim_keys": ("repository_owner", "repo", "context")},
@@ -411,11 +409,11 @@ TEMPLATE_CASES = {
          f"repo:{REPOSITORY}:ref:refs/heads/main"],
     ),
     "custom-ids": (
-        {"owner_id": OWNER_ID, "repository_id": REPO_ID,
+        {"owner_id": OWNER_ID, "repository_id": REPOSITORY_ID,
          "claim_keys": ("repository_owner_id", "repository_id", "context")},
-        f"repository_owner_id:{OWNER_ID}:repository_id:{REPO_ID}:environment:prod",
-        [f"repository_owner_id:{OWNER_ID}:repository_id:{REPO_ID}1:environment:prod",
-         f"repository_owner_id:9:repository_id:{REPO_ID}:environment:prod"],
+        f"repository_owner_id:{OWNER_ID}:repository_id:{REPOSITORY_ID}:environment:prod",
+        [f"repository_owner_id:{OWNER_ID}:repository_id:{REPOSITORY_ID}1:environment:prod",
+         f"repository_owner_id:9:repository_id:{REPOSITORY_ID}:environment:prod"],
     ),
 }  # fmt: skip
 

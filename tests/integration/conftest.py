@@ -23,11 +23,12 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from boto_session_manager import BotoSesManager
+from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
 from cdk import settings
 from cdk.deployment import (
     OUTPUT_CI_ROLE_ARN,
@@ -50,6 +51,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 #: ``OWNER/REPO`` whose jobs the CI role under test trusts.
 REPOSITORY = repository()
 OWNER, REPOSITORY_NAME = REPOSITORY.split("/")
+#: ``OWNER/REPO`` whose jobs :func:`oidc_role` trusts (a role made here, not the CI role).
+ROLE_REPOSITORY = "octo-org/octo-repo"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -67,11 +70,6 @@ class AwsTarget(Deployment):
     credentials: str
     #: Only for the local emulator: admin access, to build extra fixtures.
     emulator: LocalAws | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def is_local(self) -> bool:
-        """The same as :attr:`is_emulator` (the name the tests use)."""
-        return self.is_emulator
 
     @classmethod
     def of(
@@ -199,6 +197,37 @@ def forging_issuer(aws_target: AwsTarget, github_oidc_issuer: GitHubOidcIssuer) 
             f"{REPOSITORY}: deploy again here, or run `nox -s tests -- --aws local`"
         )
     return github_oidc_issuer
+
+
+@dataclass(frozen=True)
+class OidcRole:
+    """A role in the emulator trusted through web identity for one repository."""
+
+    arn: str
+    #: The emulator's endpoint (and CA bundle), for ``default_client_kwargs``.
+    client_kwargs: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def oidc_role(local_emulator: LocalAws) -> Iterator[OidcRole]:
+    """A web-identity role pinned to ``repo:octo-org/octo-repo:*``, one per test module
+    (created and deleted here; a module may change its policy)."""
+    iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
+    provider_arn, created = github_provider_arn(iam)
+    with web_identity_role(
+        iam,
+        provider_arn=provider_arn,
+        sub_patterns=[f"repo:{ROLE_REPOSITORY}:*"],
+        prefix="bsm-oidc",
+    ) as arn:
+        yield OidcRole(
+            arn=arn,
+            client_kwargs={
+                k: v for k, v in local_emulator.client_kwargs().items() if k != "region_name"
+            },
+        )
+    if created:
+        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)
 
 
 @pytest.fixture

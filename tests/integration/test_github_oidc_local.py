@@ -1,16 +1,15 @@
 """GitHub OIDC end to end: the local issuer mints tokens, the local AWS emulator judges them.
 
-The role is created here, through the IAM API, with the same kind of web-identity trust the
-CDK stack gives the CI role. These tests need an emulator they can administer, so they run
-against the local one only.
+The role (``oidc_role``, made for this module) is created through the IAM API, with the same
+kind of web-identity trust the CDK stack gives the CI role. These tests need an emulator they
+can administer, so they run against the local one only.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,38 +18,11 @@ import pytest
 from boto_session_manager import BotoSesManager
 from boto_session_manager.exceptions import RoleTrustError
 from boto_session_manager.testing import GitHubOidcIssuer, GitHubRunContext, assert_no_secrets
-from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
+
+from .conftest import ROLE_REPOSITORY, OidcRole
 
 if TYPE_CHECKING:
     from boto_session_manager.testing.local_aws import LocalAws
-
-REPOSITORY = "octo-org/octo-repo"
-
-
-@dataclass(frozen=True)
-class OidcRole:
-    """A role in the emulator trusted through web identity for one repository."""
-
-    arn: str
-    client_kwargs: dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def oidc_role(local_emulator: LocalAws) -> Iterator[OidcRole]:
-    """A web-identity role pinned to ``repo:octo-org/octo-repo:*`` (created and deleted here)."""
-    iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
-    provider_arn, created = github_provider_arn(iam)
-    with web_identity_role(
-        iam, provider_arn=provider_arn, sub_patterns=[f"repo:{REPOSITORY}:*"], prefix="bsm-oidc"
-    ) as arn:
-        yield OidcRole(
-            arn=arn,
-            client_kwargs={
-                k: v for k, v in local_emulator.client_kwargs().items() if k != "region_name"
-            },
-        )
-    if created:
-        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)
 
 
 def manager(issuer: GitHubOidcIssuer, role: OidcRole, **kwargs: Any) -> BotoSesManager:
@@ -68,7 +40,7 @@ def test_right_repository_gets_credentials(
     github_oidc_issuer: GitHubOidcIssuer, oidc_role: OidcRole
 ) -> None:
     """A token for the pinned repository is exchanged for working role credentials."""
-    github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
+    github_oidc_issuer.context = GitHubRunContext(repository=ROLE_REPOSITORY)
     bsm = manager(github_oidc_issuer, oidc_role)
     assert bsm.principal_arn.startswith(
         f"arn:aws:sts::000000000000:assumed-role/{oidc_role.arn.split('/')[-1]}/"
@@ -84,7 +56,7 @@ def test_right_repository_gets_credentials(
     [
         ("octo-org/other-repo", "sts.amazonaws.com"),
         ("octo-org/octo-repo-evil", "sts.amazonaws.com"),
-        (REPOSITORY, "not-sts"),
+        (ROLE_REPOSITORY, "not-sts"),
     ],
     ids=["other-repository", "repo-evil-prefix", "wrong-audience"],
 )
@@ -106,7 +78,7 @@ def test_token_endpoint_failing_twice_then_answering(
     github_oidc_issuer: GitHubOidcIssuer, oidc_role: OidcRole
 ) -> None:
     """Two 503s from the token endpoint are retried; the caller sees credentials, no error."""
-    github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
+    github_oidc_issuer.context = GitHubRunContext(repository=ROLE_REPOSITORY)
     github_oidc_issuer.fail_next(2, status=503)
     bsm = manager(github_oidc_issuer, oidc_role)
     assert bsm.aws_account_id == "000000000000"
@@ -121,7 +93,7 @@ def test_sixty_four_threads_one_token_one_sts_call(
 ) -> None:
     """64 threads making their first call at once cause one token fetch and one STS call
     (counted at the wire, by a proxy in front of the emulator)."""
-    github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
+    github_oidc_issuer.context = GitHubRunContext(repository=ROLE_REPOSITORY)
     proxy = sts_proxy(
         oidc_role.client_kwargs["endpoint_url"], oidc_role.client_kwargs.get("verify")
     )
@@ -145,7 +117,7 @@ def test_refresh_fetches_a_new_token(
     """When the clock reaches the mandatory window, a new token is fetched and exchanged."""
     import datetime as dt
 
-    github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
+    github_oidc_issuer.context = GitHubRunContext(repository=ROLE_REPOSITORY)
     now = [dt.datetime.now(dt.timezone.utc)]
     bsm = manager(github_oidc_issuer, oidc_role, time_fetcher=lambda: now[0])
     first = bsm.get_frozen_credentials()
@@ -190,7 +162,7 @@ def test_role_chaining_from_oidc(
         ),
     )
     try:
-        github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
+        github_oidc_issuer.context = GitHubRunContext(repository=ROLE_REPOSITORY)
         ci = manager(github_oidc_issuer, oidc_role)
         chained = ci.assume_role(arn, auto_refresh=True, duration_seconds=900)
         assert f":assumed-role/{name}/" in chained.principal_arn
@@ -210,7 +182,7 @@ def test_token_file_goes_through_the_same_exchange(
     token_file = tmp_path / "token"
     token_file.write_text(
         github_oidc_issuer.mint(
-            "sts.amazonaws.com", context=GitHubRunContext(repository=REPOSITORY)
+            "sts.amazonaws.com", context=GitHubRunContext(repository=ROLE_REPOSITORY)
         )
     )
     bsm = BotoSesManager.from_web_identity(

@@ -3,7 +3,8 @@
 Every process here is a real ``bsm`` (or a Python using boto3) started the way a workflow
 step starts it; the local GitHub OIDC issuer mints the tokens and counts them, and the local
 AWS emulator judges the exchange behind a proxy that counts STS requests at the wire. The
-role is created here, trusted like the CI role, so these tests run on the local emulator.
+role (``oidc_role``, made for this module) is trusted like the CI role, so these tests run on
+the local emulator.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,12 +30,12 @@ from boto_session_manager.testing import (
     assert_no_secrets,
     redact,
 )
-from boto_session_manager.testing.web_identity_roles import github_provider_arn, web_identity_role
+
+from .conftest import ROLE_REPOSITORY, OidcRole
 
 if TYPE_CHECKING:
     from boto_session_manager.testing.local_aws import LocalAws
 
-REPOSITORY = "octo-org/octo-repo"
 EXCHANGE = "AssumeRoleWithWebIdentity"
 PROCESSES = 8
 Completed = subprocess.CompletedProcess[str]
@@ -92,29 +93,16 @@ class Job:
         return found
 
 
-@pytest.fixture(scope="module")
-def oidc_role(local_emulator: LocalAws) -> Iterator[str]:
-    """A web-identity role pinned to ``repo:octo-org/octo-repo:*`` (created and deleted here)."""
-    iam = local_emulator.boto3_session().client("iam", **local_emulator.client_kwargs())
-    provider_arn, created = github_provider_arn(iam)
-    with web_identity_role(
-        iam, provider_arn=provider_arn, sub_patterns=[f"repo:{REPOSITORY}:*"], prefix="bsm-long"
-    ) as arn:
-        yield arn
-    if created:
-        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)
-
-
 @pytest.fixture
 def job(
-    oidc_role: str,
+    oidc_role: OidcRole,
     local_emulator: LocalAws,
     github_oidc_issuer: GitHubOidcIssuer,
     sts_proxy: Callable[..., Any],
     scratch_dir: Path,
 ) -> Job:
     """A job of the trusted repository, its STS requests counted by a proxy."""
-    github_oidc_issuer.context = GitHubRunContext(repository=REPOSITORY)
+    github_oidc_issuer.context = GitHubRunContext(repository=ROLE_REPOSITORY)
     ca_bundle = str(local_emulator.ca_bundle) if local_emulator.ca_bundle else None
     proxy = sts_proxy(local_emulator.endpoint_url, ca_bundle)
     prefixes = ("AWS_", "GITHUB_", "ACTIONS_", "BSM_", "RUNNER_", "XDG_")
@@ -122,7 +110,7 @@ def job(
     env.update(github_oidc_issuer.environ(runner_temp=scratch_dir))
     env.update(
         {
-            "AWS_ROLE_ARN": oidc_role,
+            "AWS_ROLE_ARN": oidc_role.arn,
             "AWS_REGION": "us-east-1",
             "AWS_ENDPOINT_URL": proxy.url,
             "AWS_SHARED_CREDENTIALS_FILE": str(scratch_dir / "no-credentials"),
@@ -130,7 +118,7 @@ def job(
             "XDG_CACHE_HOME": str(scratch_dir / "xdg-cache"),
         }
     )
-    return Job(oidc_role, github_oidc_issuer, proxy, scratch_dir, env)
+    return Job(oidc_role.arn, github_oidc_issuer, proxy, scratch_dir, env)
 
 
 def process_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class TestSecretScan:
         """
         caplog.set_level(logging.DEBUG, logger="boto_session_manager")
         caplog.set_level(logging.INFO)
-        local_issuer = aws_target.is_local  # then oidc_environ points at github_oidc_issuer
+        local_issuer = aws_target.is_emulator  # then oidc_environ points at github_oidc_issuer
         id_tokens: list[str] = []
         endpoint = GitHubOidcTokenLoader.from_environ(oidc_environ)
 

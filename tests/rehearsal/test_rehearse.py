@@ -11,9 +11,8 @@ import pytest
 from rehearsal import SCENARIOS, RehearsalError, rehearse
 from rehearsal.cli import main
 from rehearsal.project import rehearsed_repository
+from tests.rehearsal.helpers import FIXTURES, ROLE, write
 
-FIXTURES = Path(__file__).resolve().parent / "workflows"
-ROLE = {"AWS_ROLE_ARN": "arn:aws:iam::000000000000:role/ci"}
 REPOSITORY = rehearsed_repository()[0]
 REPOSITORY_SUB = f"repo:{REPOSITORY}"
 
@@ -25,6 +24,14 @@ def run(name: str, scenario: str = "push", **options: object) -> tuple[bool, str
         FIXTURES / name, SCENARIOS[scenario], aws="none", variables=dict(ROLE), out=out,
         **options,  # type: ignore[arg-type]
     )  # fmt: skip
+    return ok, out.getvalue()
+
+
+def rehearse_text(tmp_path: Path, text: str) -> tuple[bool, str]:
+    """Rehearse a workflow given as ``text`` on a push, without AWS and with no variables;
+    (every job succeeded, the printed log)."""
+    out = io.StringIO()
+    ok = rehearse(write(tmp_path, text), SCENARIOS["push"], aws="none", out=out)
     return ok, out.getvalue()
 
 
@@ -113,24 +120,22 @@ class TestFailures:
 
     def test_a_failing_step_fails_the_job_and_skips_its_dependants(self, tmp_path: Path) -> None:
         """Exit status 2 fails the job; the job that needs it is skipped."""
-        path = tmp_path / "w.yml"
-        path.write_text(
+        ok, log = rehearse_text(
+            tmp_path,
             "on: push\njobs:\n  a:\n    steps:\n      - run: exit 2\n      - run: echo later\n"
-            "  b:\n    needs: a\n    steps: [{run: echo b}]\n"
+            "  b:\n    needs: a\n    steps: [{run: echo b}]\n",
         )
-        out = io.StringIO()
-        assert not rehearse(path, SCENARIOS["push"], aws="none", out=out)
-        log = out.getvalue()
+        assert not ok
         assert "step 1 failed: exit status 2" in log
         assert "skipped (an earlier step failed)" in log
         assert "jobs.b: skipped (needs a" in log
 
     def test_an_expression_error_at_run_time_names_the_step(self, tmp_path: Path) -> None:
         """A step output that was never written is an error naming the step and the path."""
-        path = tmp_path / "w.yml"
-        path.write_text(
+        path = write(
+            tmp_path,
             "on: push\njobs:\n  a:\n    steps:\n      - id: one\n        run: echo hi\n"
-            "      - run: echo ${{ steps.one.outputs.missing }}\n"
+            "      - run: echo ${{ steps.one.outputs.missing }}\n",
         )
         with pytest.raises(
             RehearsalError, match=r"jobs\.a\.steps\[2\].*steps\.one\.outputs\.missing"
@@ -144,17 +149,15 @@ class TestSetupActions:
     def test_setup_python_uses_the_interpreter_at_hand(self, tmp_path: Path) -> None:
         """The matrix entry of this interpreter runs, in a fresh environment; others are listed."""
         here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        path = tmp_path / "w.yml"
-        path.write_text(
+        ok, log = rehearse_text(
+            tmp_path,
             "on: push\njobs:\n  a:\n    strategy:\n      matrix:\n"
             f"        python: ['2.7', '{here}']\n    steps:\n"
             f"      - uses: actions/setup-python@{self.SHA}\n        with:\n"
             "          python-version: ${{ matrix.python }}\n"
-            "      - run: python -c 'import sys; print(\"prefix\", sys.prefix)'\n"
+            "      - run: python -c 'import sys; print(\"prefix\", sys.prefix)'\n",
         )
-        out = io.StringIO()
-        assert rehearse(path, SCENARIOS["push"], aws="none", out=out)
-        log = out.getvalue()
+        assert ok
         assert "not rehearsed: jobs.a with matrix {'python': '2.7'}" in log
         assert "/tool-cache/python-" in log.split("prefix ", 1)[1].splitlines()[0]
 
@@ -162,11 +165,11 @@ class TestSetupActions:
         self, tmp_path: Path
     ) -> None:
         """Python 2.7 is a warning; cache: pipenv with no Pipfile.lock fails as on GitHub."""
-        path = tmp_path / "w.yml"
-        path.write_text(
+        path = write(
+            tmp_path,
             "on: push\njobs:\n  a:\n    steps:\n"
             f"      - uses: actions/setup-python@{self.SHA}\n        with:\n"
-            "          python-version: '2.7'\n          cache: pipenv\n"
+            "          python-version: '2.7'\n          cache: pipenv\n",
         )
         out = io.StringIO()
         with pytest.raises(RehearsalError, match=r"setup-python: no file in the workspace matched"):
@@ -175,11 +178,11 @@ class TestSetupActions:
 
     def test_setup_node_checks_the_lock_file(self, tmp_path: Path) -> None:
         """cache: npm without a lock file at the given path fails, naming the fix."""
-        path = tmp_path / "w.yml"
-        path.write_text(
+        path = write(
+            tmp_path,
             "on: push\njobs:\n  a:\n    steps:\n"
             "      - uses: actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020\n"
-            "        with: {node-version: '20', cache: npm}\n"
+            "        with: {node-version: '20', cache: npm}\n",
         )
         with pytest.raises(RehearsalError, match=r"lock file not found.*cache-dependency-path"):
             rehearse(path, SCENARIOS["push"], aws="none", out=io.StringIO())
@@ -188,21 +191,20 @@ class TestSetupActions:
 class TestJobLimits:
     def test_timeout_minutes_stops_the_step_and_fails_the_job(self, tmp_path: Path) -> None:
         """A step still running at the job's timeout-minutes is killed and the job fails."""
-        path = tmp_path / "w.yml"
-        path.write_text(
-            "on: push\njobs:\n  a:\n    timeout-minutes: 0.02\n    steps:\n      - run: sleep 120\n"
+        ok, log = rehearse_text(
+            tmp_path,
+            "on: push\njobs:\n  a:\n    timeout-minutes: 0.02\n"
+            "    steps:\n      - run: sleep 120\n",
         )
-        out = io.StringIO()
-        assert not rehearse(path, SCENARIOS["push"], aws="none", out=out)
-        assert "the job reached its timeout-minutes" in out.getvalue()
+        assert not ok
+        assert "the job reached its timeout-minutes" in log
 
     def test_a_false_job_condition_skips_the_job(self, tmp_path: Path) -> None:
         """``if: github.event_name == 'pull_request'`` skips the job on a push, not a failure."""
-        path = tmp_path / "w.yml"
-        path.write_text(
+        ok, log = rehearse_text(
+            tmp_path,
             "on: push\njobs:\n  a:\n    if: github.event_name == 'pull_request'\n"
-            "    steps: [{run: echo ran}]\n"
+            "    steps: [{run: echo ran}]\n",
         )
-        out = io.StringIO()
-        assert rehearse(path, SCENARIOS["push"], aws="none", out=out)
-        assert "skipped: jobs.a.if is false" in out.getvalue()
+        assert ok
+        assert "skipped: jobs.a.if is false" in log

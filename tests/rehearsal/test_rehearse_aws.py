@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from rehearsal import SCENARIOS, rehearse
 from rehearsal.project import ROLE_VARIABLE, AwsSide, rehearsed_repository
+from tests.rehearsal.helpers import FIXTURES
 
 if TYPE_CHECKING:
     from tests.shared_setup import FreshStack
-
-FIXTURES = Path(__file__).resolve().parent / "workflows"
 
 
 @pytest.mark.integration

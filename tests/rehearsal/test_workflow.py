@@ -10,18 +10,10 @@ from rehearsal.errors import ExpressionError, RehearsalError, WorkflowFileError
 from rehearsal.preflight import preflight
 from rehearsal.scenarios import SCENARIOS
 from rehearsal.workflow import expand_matrix, grants_id_token, load_workflow
+from tests.rehearsal.helpers import FIXTURES, ROLE, write
 
 PROJECT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "workflows"
 MAIN = PROJECT / ".github" / "workflows" / "main.yml"
-ROLE = {"AWS_ROLE_ARN": "arn:aws:iam::000000000000:role/ci"}
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    """A workflow file with ``text``."""
-    path = tmp_path / "w.yml"
-    path.write_text(text)
-    return path
 
 
 class TestLoading:

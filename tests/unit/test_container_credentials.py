@@ -23,20 +23,11 @@ from boto_session_manager.container_credentials import (
 )
 from boto_session_manager.expiring_credentials import ExpiringCredentials
 from boto_session_manager.testing import GitHubOidcIssuer, assert_no_secrets
+from tests.clock import Clock
 
 pytestmark = pytest.mark.usefixtures("isolated_aws_env")
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/project-boto_session_manager-ci"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def serving(bsm: BotoSesManager) -> ExpiringCredentials:
@@ -66,7 +57,7 @@ def child_credentials(
 @pytest.fixture
 def oidc_bsm(github_oidc_issuer: GitHubOidcIssuer, local_sts: Any) -> tuple[BotoSesManager, Clock]:
     """A refreshing OIDC manager on the local STS endpoint, with an injected clock."""
-    clock = Clock()
+    clock = Clock(dt.datetime.now(dt.timezone.utc))
     local_sts.clock = clock
     bsm = BotoSesManager.from_github_oidc(
         ROLE_ARN,

@@ -35,6 +35,7 @@ from boto_session_manager.expiring_credentials import ExpiringCredentials
 from boto_session_manager.file_lock import LockTimeoutError, exclusive_lock
 from boto_session_manager.refresh_windows import refresh_margin
 from boto_session_manager.testing import GitHubOidcIssuer, assert_no_secrets
+from tests.clock import Clock
 
 pytestmark = pytest.mark.usefixtures("isolated_aws_env")
 
@@ -53,16 +54,6 @@ def entry(seconds_left: float, *, key: str = "ASIAEXAMPLE", now: dt.datetime = N
         session_token=f"token-of-{key}",
         expiration=now + dt.timedelta(seconds=seconds_left),
     )
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 class TestFolder:
@@ -254,7 +245,7 @@ class TestCachedRefresh:
         self, tmp_path: Path, run_at_once: RunAtOnce
     ) -> None:
         """32 refreshers (one per would-be process) starting together: 1 exchange."""
-        clock = Clock()
+        clock = Clock(NOW)
         exchange = CountingExchange(clock)
         cache = CredentialCache(tmp_path)
 
@@ -268,7 +259,7 @@ class TestCachedRefresh:
 
     def test_inside_the_margin_gets_new_credentials(self, tmp_path: Path) -> None:
         """Once the entry has no more than the margin left, the next refresher exchanges."""
-        clock = Clock()
+        clock = Clock(NOW)
         exchange = CountingExchange(clock)
         cache = CredentialCache(tmp_path)
         first = CachedRefresh(exchange, cache=cache, key="k", margin=900, clock=clock)()
@@ -278,7 +269,7 @@ class TestCachedRefresh:
 
     def test_credentials_being_replaced_are_never_handed_back(self, tmp_path: Path) -> None:
         """A forced refresh (credentials refused) exchanges even though the entry is fresh."""
-        clock = Clock()
+        clock = Clock(NOW)
         exchange = CountingExchange(clock)
         refresh = CachedRefresh(
             exchange, cache=CredentialCache(tmp_path), key="k", margin=900, clock=clock
@@ -291,7 +282,7 @@ class TestCachedRefresh:
         cache = CredentialCache(tmp_path, lock_timeout=0.05)
         held_elsewhere = exclusive_lock(tmp_path / "k.lock", timeout=1)  # as by another process
         with held_elsewhere, pytest.raises(CredentialCacheError, match="bsm cache clear"):
-            CachedRefresh(CountingExchange(Clock()), cache=cache, key="k", margin=0)()
+            CachedRefresh(CountingExchange(Clock(NOW)), cache=cache, key="k", margin=0)()
 
     def test_lock_is_reentrant_within_a_thread_only(
         self, tmp_path: Path, run_at_once: RunAtOnce
@@ -385,7 +376,7 @@ class TestLibrary:
     ) -> None:
         """A manager whose cached credentials are inside the margin refreshes them, and a
         manager started then reads the refreshed ones: 2 exchanges in all."""
-        clock = Clock()
+        clock = Clock(NOW)
         local_sts.clock = clock
         cache = CredentialCache(tmp_path)
         first = self.manager(github_oidc_issuer, local_sts, cache, time_fetcher=clock)

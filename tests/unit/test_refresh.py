@@ -17,22 +17,13 @@ from botocore.exceptions import ClientError
 
 from boto_session_manager import BotoSesManager, RoleTrustError
 from boto_session_manager.credentials.refreshable import LazyRefreshableProvider
+from tests.clock import Clock
 
 pytestmark = pytest.mark.usefixtures("isolated_aws_env")
 
 RunAtOnce = Callable[..., tuple[list[Any], list[BaseException]]]
 ROLE_ARN = "arn:aws:iam::123456789012:role/project-boto_session_manager-ci"
 EXCHANGE = "AssumeRoleWithWebIdentity"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 class Tokens:
@@ -49,7 +40,7 @@ class Tokens:
 @pytest.fixture
 def clock(local_sts: Any) -> Clock:
     """One injected clock for the manager and the local STS endpoint's expiry times."""
-    clock = Clock()
+    clock = Clock(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
     local_sts.clock = clock
     return clock
 
